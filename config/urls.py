@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from partnerships import views as partnership_views
+
+from . import health
+
+urlpatterns = [
+    path("", partnership_views.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include("organisations.auth_urls")),
+    path("organisations/", include("organisations.urls")),
+    path("partnerships/", include("partnerships.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,235 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from . import identifiers
+
+
+class EmailUserManager(UserManager):
+    """Users sign in with their email address; there is no username."""
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Side(models.TextChoices):
+    NHS = "nhs", "NHS"
+    LOCAL_GOVERNMENT = "local_government", "Local government"
+    VCSE = "vcse", "Voluntary, community and social enterprise"
+    OTHER = "other", "Other"
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Members see their own organisations; partners see each other's profile."""
+        if user.is_staff:
+            return self
+        mine = Q(memberships__user=user)
+        partners = Q(
+            participations__partnership__participants__organisation__memberships__user=user
+        )
+        return self.filter(pk__in=Organisation.objects.filter(mine | partners).values("pk"))
+
+    def of_side(self, side):
+        return self.filter(kind__in=[k for k, s in Organisation.SIDE_OF_KIND.items() if s == side])
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        ICB = "icb", "Integrated Care Board"
+        NHS_TRUST = "nhs_trust", "NHS trust"
+        PRIMARY_CARE = "primary_care", "Primary care"
+        CSU = "csu", "Commissioning support unit"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        CHARITY = "charity", "Charity"
+        SOCIAL_ENTERPRISE = "social_enterprise", "Social enterprise"
+        COMMUNITY_GROUP = "community_group", "Community group"
+        OTHER = "other", "Other"
+
+    SIDE_OF_KIND = {
+        Kind.ICB: Side.NHS,
+        Kind.NHS_TRUST: Side.NHS,
+        Kind.PRIMARY_CARE: Side.NHS,
+        Kind.CSU: Side.NHS,
+        Kind.LOCAL_AUTHORITY: Side.LOCAL_GOVERNMENT,
+        Kind.CHARITY: Side.VCSE,
+        Kind.SOCIAL_ENTERPRISE: Side.VCSE,
+        Kind.COMMUNITY_GROUP: Side.VCSE,
+        Kind.OTHER: Side.OTHER,
+    }
+
+    class Regulator(models.TextChoices):
+        CCEW = "CCEW", "Charity Commission for England and Wales"
+        OSCR = "OSCR", "Scottish Charity Regulator (OSCR)"
+        CCNI = "CCNI", "Charity Commission for Northern Ireland"
+
+    class Region(models.TextChoices):
+        EAST_OF_ENGLAND = "East of England"
+        LONDON = "London"
+        MIDLANDS = "Midlands"
+        NORTH_EAST_AND_YORKSHIRE = "North East and Yorkshire"
+        NORTH_WEST = "North West"
+        SOUTH_EAST = "South East"
+        SOUTH_WEST = "South West"
+
+    class IncomeBand(models.TextChoices):
+        # NCVO's bands by annual income.
+        MICRO = "micro", "Micro (under £10,000)"
+        SMALL = "small", "Small (£10,000 to £100,000)"
+        MEDIUM = "medium", "Medium (£100,000 to £1 million)"
+        LARGE = "large", "Large (£1 million to £10 million)"
+        MAJOR = "major", "Major (£10 million to £100 million)"
+        SUPER_MAJOR = "super_major", "Super-major (over £100 million)"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    ods_code = models.CharField(
+        "ODS code", max_length=6, blank=True, validators=[identifiers.validate_ods_code]
+    )
+    charity_number = models.CharField(max_length=9, blank=True)
+    charity_regulator = models.CharField(max_length=4, choices=Regulator.choices, blank=True)
+    company_number = models.CharField(
+        "Companies House number",
+        max_length=8,
+        blank=True,
+        validators=[identifiers.validate_company_number],
+    )
+    region = models.CharField("NHS region", max_length=40, choices=Region.choices, blank=True)
+    icb = models.ForeignKey(
+        "self",
+        verbose_name="ICB area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organisations_in_area",
+        limit_choices_to={"kind": Kind.ICB},
+    )
+    income_band = models.CharField(max_length=20, choices=IncomeBand.choices, blank=True)
+    # ICBs merge and split (42 became 36 on 1 April 2026), so organisations carry dates.
+    active_from = models.DateField(null=True, blank=True)
+    active_to = models.DateField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~Q(ods_code=""), name="organisation_ods_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["charity_regulator", "charity_number"],
+                condition=~Q(charity_number=""),
+                name="organisation_charity_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(charity_number="") | ~Q(charity_regulator=""),
+                name="organisation_charity_number_has_regulator",
+            ),
+            models.CheckConstraint(
+                condition=Q(active_to__isnull=True)
+                | Q(active_from__isnull=True)
+                | Q(active_to__gte=models.F("active_from")),
+                name="organisation_active_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def side(self) -> str:
+        return self.SIDE_OF_KIND[self.kind]
+
+    def get_side_display(self) -> str:
+        return Side(self.side).label
+
+    def clean(self):
+        self.ods_code = identifiers.normalise(self.ods_code)
+        self.charity_number = identifiers.normalise(self.charity_number)
+        self.company_number = identifiers.normalise(self.company_number)
+        if self.charity_number:
+            try:
+                identifiers.validate_charity_number(self.charity_number, self.charity_regulator)
+            except ValidationError as error:
+                field = (
+                    "charity_regulator" if error.code == "missing_regulator" else "charity_number"
+                )
+                raise ValidationError({field: error}) from None
+        if self.active_from and self.active_to and self.active_to < self.active_from:
+            raise ValidationError({"active_to": "The end date must be on or after the start date."})
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="membership_unique_per_user_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in {self.Role.ADMIN, self.Role.EDITOR}

@@ -1,0 +1,364 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from organisations.models import Organisation
+from principles.models import Framework, Principle, Statement
+
+
+class RAG(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+# Where a commissioner's red/amber/green sits on the 1–5 scale, for trends (DESIGN.md).
+RAG_SCORE = {RAG.RED: 1.5, RAG.AMBER: 3.0, RAG.GREEN: 4.5}
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one gate: admins see all; others see partnerships their organisations are in."""
+        if user.is_staff:
+            return self
+        return self.filter(
+            pk__in=Participant.objects.filter(organisation__memberships__user=user).values(
+                "partnership"
+            )
+        )
+
+    def with_summary(self):
+        """What a list of partnerships shows, in a fixed number of queries."""
+        return self.select_related("icb").prefetch_related(
+            models.Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("organisation").order_by(
+                    "organisation__name"
+                ),
+            ),
+            models.Prefetch(
+                "reviews", queryset=Review.objects.order_by("-opened_on", "-id"), to_attr="by_date"
+            ),
+        )
+
+
+class Partnership(models.Model):
+    class Kind(models.TextChoices):
+        CONTRACT = "contract", "Contract"
+        GRANT = "grant", "Grant"
+        ALLIANCE_CONTRACT = "alliance_contract", "Alliance contract"
+        PLACE_BASED = "place_based", "Place-based partnership"
+        VCSE_ALLIANCE = "vcse_alliance", "VCSE alliance or memorandum"
+        SECTION_75 = "section_75", "Section 75 pooled budget"
+        OTHER = "other", "Other"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField("type", max_length=30, choices=Kind.choices)
+    service_area = models.CharField(max_length=200, blank=True)
+    icb = models.ForeignKey(
+        Organisation,
+        verbose_name="ICB",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partnerships_in_area",
+        limit_choices_to={"kind": Organisation.Kind.ICB},
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    annual_value = models.DecimalField(
+        "annual value (£)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    contract_reference = models.CharField(max_length=100, blank=True)
+    review_frequency_months = models.PositiveSmallIntegerField(default=12)
+    next_review_due = models.DateField(null=True, blank=True)
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="partnerships")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            # The review-coming-due sweep and the dashboard's "reviews coming due".
+            models.Index(fields=["next_review_due"], name="partnership_next_review_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_frequency_months__gte=1, review_frequency_months__lte=60),
+                name="partnership_review_frequency_1_to_60_months",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="partnership_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__isnull=True) | Q(annual_value__gte=0),
+                name="partnership_annual_value_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def current_participants(self):
+        return [p for p in self.participants.all() if p.left_on is None]
+
+    def latest_review(self):
+        """Uses the prefetch of with_summary() when present."""
+        if hasattr(self, "by_date"):
+            return self.by_date[0] if self.by_date else None
+        return self.reviews.order_by("-opened_on", "-id").first()
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        LEAD_COMMISSIONER = "lead_commissioner", "Lead commissioner"
+        COMMISSIONER = "commissioner", "Commissioner"
+        PROVIDER = "provider", "Provider"
+        VCSE_PARTNER = "vcse_partner", "VCSE partner"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        OTHER = "other", "Other"
+
+    COMMISSIONING_ROLES = (Role.LEAD_COMMISSIONER, Role.COMMISSIONER)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="participants"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+    lead_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["partnership", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "organisation"], name="participant_unique_per_partnership"
+            ),
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=Q(role="lead_commissioner"),
+                name="participant_one_lead_commissioner",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(left_on__gte=F("joined_on")),
+                name="participant_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.get_role_display()} in {self.partnership}"
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.role in self.COMMISSIONING_ROLES
+
+
+class Review(models.Model):
+    """One health-check round of a partnership."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reviews")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_on = models.DateField()
+    due_on = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    summary = models.TextField("commissioner's summary", blank=True)
+    overall_rag = models.CharField("overall rating", max_length=5, choices=RAG.choices, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["partnership", "-opened_on"]
+        indexes = [
+            # The assessment reminder sweep looks for open reviews by due date.
+            models.Index(fields=["state", "due_on"], name="review_state_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=Q(state="open"),
+                name="review_one_open_per_partnership",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("opened_on")), name="review_due_after_opened"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open", closed_on__isnull=True)
+                | Q(state="closed", closed_on__isnull=False),
+                name="review_closed_on_matches_state",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partnership} review opened {self.opened_on:%-d %B %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class Assessment(models.Model):
+    """One organisation's self-assessment within a review."""
+
+    class State(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assessments")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="assessments"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NOT_STARTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: a save names the version it started from (DESIGN.md, input rules).
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["review", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "organisation"], name="assessment_unique_per_review_organisation"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="submitted") | Q(submitted_at__isnull=False),
+                name="assessment_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} self-assessment for {self.review}"
+
+
+class Rating(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="ratings")
+    # None is "Don't know": answered, but not scored.
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["assessment", "statement"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "statement"], name="rating_unique_per_assessment_statement"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                name="rating_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment.organisation}: {self.score or 'Don’t know'} – {self.statement}"
+
+
+class HealthCheck(models.Model):
+    """The lead commissioner's pulse on a review, one per review."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="health_check")
+    serious_concern = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Health check of {self.review}"
+
+
+class HealthCheckEntry(models.Model):
+    """Red, amber or green with a comment, for one principle."""
+
+    health_check = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="entries")
+    principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="+")
+    rag = models.CharField("rating", max_length=5, choices=RAG.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["health_check", "principle__number"]
+        verbose_name_plural = "health check entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["health_check", "principle"], name="health_check_entry_unique_principle"
+            ),
+            models.CheckConstraint(
+                condition=Q(rag__in=RAG.values), name="health_check_entry_rag_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.principle}: {self.get_rag_display()}"
+
+
+class Action(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="actions")
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    principle = models.ForeignKey(
+        Principle, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.TextField()
+    owner_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="actions"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            # "Your actions" on the dashboard and the action reminder sweep.
+            models.Index(fields=["status", "due_on"], name="action_status_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.description[:80]

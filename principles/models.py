@@ -1,0 +1,88 @@
+from django.db import models
+from django.db.models import Q
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def current(self):
+        """The framework new partnerships use: the latest published version."""
+        return self.published().order_by("-version").first()
+
+
+class Framework(models.Model):
+    """A versioned set of principles. Once an assessment uses it, a change is a new version."""
+
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=20)
+    source = models.TextField(help_text="The citation of the publication the principles come from.")
+    published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="framework_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.version})"
+
+    def is_in_use(self) -> bool:
+        from partnerships.models import Rating
+
+        return Rating.objects.filter(statement__principle__framework=self).exists()
+
+
+class Principle(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="principles")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    definition = models.TextField(help_text="The published definition, word for word.")
+    guidance = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "number"], name="principle_number_unique_in_framework"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="principle_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+
+class Statement(models.Model):
+    principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="statements")
+    order = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["principle__number", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["principle", "order"], name="statement_order_unique_in_principle"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class Score(models.IntegerChoices):
+    """The rating scale. "Don't know" is stored as no score and is not counted."""
+
+    STRONGLY_DISAGREE = 1, "Strongly disagree"
+    DISAGREE = 2, "Disagree"
+    NEITHER = 3, "Neither agree nor disagree"
+    AGREE = 4, "Agree"
+    STRONGLY_AGREE = 5, "Strongly agree"
+
+
+# A rating at or below this needs a comment saying why.
+COMMENT_REQUIRED_AT_OR_BELOW = Score.DISAGREE

@@ -1,0 +1,99 @@
+"""The cast of characters every test shares.
+
+Riverside Partnership is a contract between North Valley ICB (lead commissioner) and
+Riverside Mind (a charity). Alice edits for Riverside Mind, Bob only views it, Carol edits for
+the ICB, Dan edits for Hillside Trust, a charity outside the partnership, and Ada is a
+platform admin.
+"""
+
+import datetime
+
+import pytest
+
+from organisations.models import Membership, Organisation, User
+from partnerships.models import Participant, Partnership
+from principles.models import Framework
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email, organisation=None, role=Membership.Role.EDITOR, **extra):
+    first_name = email.split("@")[0].title()
+    user = User.objects.create_user(email=email, password=PASSWORD, first_name=first_name, **extra)
+    if organisation is not None:
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def framework(db):
+    return Framework.objects.get(name="ACEVO Working in Partnership", version="2014")
+
+
+@pytest.fixture
+def icb(db):
+    return Organisation.objects.create(
+        name="NHS North Valley ICB", kind=Organisation.Kind.ICB, ods_code="QNV", region="London"
+    )
+
+
+@pytest.fixture
+def charity(db, icb):
+    return Organisation.objects.create(
+        name="Riverside Mind",
+        kind=Organisation.Kind.CHARITY,
+        charity_number="1123456",
+        charity_regulator=Organisation.Regulator.CCEW,
+        income_band=Organisation.IncomeBand.MEDIUM,
+        icb=icb,
+    )
+
+
+@pytest.fixture
+def outside_charity(db):
+    return Organisation.objects.create(name="Hillside Trust", kind=Organisation.Kind.CHARITY)
+
+
+@pytest.fixture
+def partnership(db, framework, icb, charity):
+    partnership = Partnership.objects.create(
+        name="Riverside Partnership",
+        kind=Partnership.Kind.CONTRACT,
+        service_area="Mental health",
+        icb=icb,
+        framework=framework,
+        review_frequency_months=12,
+        next_review_due=datetime.date(2027, 3, 31),
+    )
+    Participant.objects.create(
+        partnership=partnership, organisation=icb, role=Participant.Role.LEAD_COMMISSIONER
+    )
+    Participant.objects.create(
+        partnership=partnership, organisation=charity, role=Participant.Role.VCSE_PARTNER
+    )
+    return partnership
+
+
+@pytest.fixture
+def alice(charity):
+    return make_user("alice@riverside.example", charity, Membership.Role.EDITOR)
+
+
+@pytest.fixture
+def bob(charity):
+    return make_user("bob@riverside.example", charity, Membership.Role.VIEWER)
+
+
+@pytest.fixture
+def carol(icb):
+    return make_user("carol@northvalley.example", icb, Membership.Role.EDITOR)
+
+
+@pytest.fixture
+def dan(outside_charity):
+    return make_user("dan@hillside.example", outside_charity, Membership.Role.EDITOR)
+
+
+@pytest.fixture
+def ada(db):
+    return make_user("ada@platform.example", is_staff=True, is_superuser=True)
