@@ -7,15 +7,16 @@ import re
 
 from django.core.exceptions import ValidationError
 
+# re.ASCII: without it \d also accepts other scripts' digits, such as "١٢٣٤٥٦٧" or "１２３４５６７".
 ODS_CODE = re.compile(r"[A-Z0-9]{3,6}")
-COMPANY_NUMBER = re.compile(r"(\d{8}|[A-Z]{2}\d{6})")
+COMPANY_NUMBER = re.compile(r"(\d{8}|[A-Z]{2}\d{6})", re.ASCII)
 CHARITY_NUMBER = {
     # England and Wales: the Charity Commission's registered numbers.
-    "CCEW": (re.compile(r"\d{6,7}"), "6 or 7 digits, like 1123456"),
+    "CCEW": (re.compile(r"\d{6,7}", re.ASCII), "6 or 7 digits, like 1123456"),
     # Scotland: OSCR numbers.
-    "OSCR": (re.compile(r"SC\d{6}"), "SC followed by 6 digits, like SC012345"),
+    "OSCR": (re.compile(r"SC\d{6}", re.ASCII), "SC followed by 6 digits, like SC012345"),
     # Northern Ireland: the Charity Commission for Northern Ireland.
-    "CCNI": (re.compile(r"NIC\d{6}"), "NIC followed by 6 digits, like NIC100123"),
+    "CCNI": (re.compile(r"NIC\d{6}", re.ASCII), "NIC followed by 6 digits, like NIC100123"),
 }
 
 

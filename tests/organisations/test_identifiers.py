@@ -1,0 +1,163 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from organisations import identifiers
+from organisations.models import Organisation
+
+
+def error_message(validate, *args) -> str:
+    with pytest.raises(ValidationError) as raised:
+        validate(*args)
+    return raised.value.messages[0]
+
+
+@pytest.mark.parametrize("value", ["QWE", "RJ1", "A8100", "A81001", "Y61"])
+def test_it_accepts_an_ods_code(value):
+    identifiers.validate_ods_code(value)
+
+
+@pytest.mark.parametrize("value", ["", "QW", "A810012", "rj1", "Q-E", "QW E", "ＱＷＥ"])
+def test_it_rejects_a_malformed_ods_code(value):
+    assert error_message(identifiers.validate_ods_code, value) == (
+        "Enter an ODS code of 3 to 6 capital letters or digits, like QWE or RJ1."
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "regulator"),
+    [
+        ("123456", "CCEW"),
+        ("1123456", "CCEW"),
+        ("SC012345", "OSCR"),
+        ("NIC100123", "CCNI"),
+    ],
+)
+def test_it_accepts_a_charity_number(value, regulator):
+    identifiers.validate_charity_number(value, regulator)
+
+
+@pytest.mark.parametrize(
+    ("value", "regulator", "message"),
+    [
+        ("12345", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
+        ("11234567", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
+        ("SC012345", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
+        ("١١٢٣٤٥٦", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
+        (
+            "1123456",
+            "OSCR",
+            "Enter a charity number of SC followed by 6 digits, like SC012345.",
+        ),
+        (
+            "SC01234",
+            "OSCR",
+            "Enter a charity number of SC followed by 6 digits, like SC012345.",
+        ),
+        (
+            "NI100123",
+            "CCNI",
+            "Enter a charity number of NIC followed by 6 digits, like NIC100123.",
+        ),
+        (
+            "NIC1001234",
+            "CCNI",
+            "Enter a charity number of NIC followed by 6 digits, like NIC100123.",
+        ),
+        ("1123456", "", "Select the regulator the charity is registered with."),
+        ("1123456", "XYZ", "Select the regulator the charity is registered with."),
+    ],
+)
+def test_it_rejects_a_malformed_charity_number(value, regulator, message):
+    assert error_message(identifiers.validate_charity_number, value, regulator) == message
+
+
+@pytest.mark.parametrize("value", ["01234567", "SC123456", "NI123456", "OC301234"])
+def test_it_accepts_a_company_number(value):
+    identifiers.validate_company_number(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["1234567", "123456789", "S1234567", "SC12345", "１２３４５６７８"]
+)
+def test_it_rejects_a_malformed_company_number(value):
+    assert error_message(identifiers.validate_company_number, value) == (
+        "Enter a Companies House number of 8 digits, like 01234567, "
+        "or 2 letters and 6 digits, like SC123456."
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [(" rj1 ", "RJ1"), ("sc 012 345", "SC012345"), ("nic\u00a0100123", "NIC100123"), ("", "")],
+)
+def test_it_normalises_spaces_and_case(value, normalised):
+    assert identifiers.normalise(value) == normalised
+
+
+def organisation(**fields) -> Organisation:
+    return Organisation(**{"name": "Riverside Mind", "kind": Organisation.Kind.CHARITY, **fields})
+
+
+def field_errors(organisation: Organisation) -> dict:
+    with pytest.raises(ValidationError) as raised:
+        organisation.full_clean()
+    return raised.value.message_dict
+
+
+@pytest.mark.django_db
+def test_a_valid_organisation_passes_full_clean():
+    organisation(
+        ods_code="QWE",
+        charity_number="1123456",
+        charity_regulator="CCEW",
+        company_number="SC123456",
+    ).full_clean()
+
+
+@pytest.mark.django_db
+def test_full_clean_puts_a_bad_ods_code_on_its_field():
+    assert field_errors(organisation(ods_code="Q-E")) == {
+        "ods_code": ["Enter an ODS code of 3 to 6 capital letters or digits, like QWE or RJ1."]
+    }
+
+
+@pytest.mark.django_db
+def test_full_clean_puts_a_bad_company_number_on_its_field():
+    assert field_errors(organisation(company_number="1234567")) == {
+        "company_number": [
+            "Enter a Companies House number of 8 digits, like 01234567, "
+            "or 2 letters and 6 digits, like SC123456."
+        ]
+    }
+
+
+@pytest.mark.django_db
+def test_full_clean_puts_a_bad_charity_number_on_its_field():
+    assert field_errors(organisation(charity_number="SC12", charity_regulator="OSCR")) == {
+        "charity_number": ["Enter a charity number of SC followed by 6 digits, like SC012345."]
+    }
+
+
+@pytest.mark.django_db
+def test_full_clean_asks_for_the_regulator_of_a_charity_number_without_one():
+    assert field_errors(organisation(charity_number="1123456")) == {
+        "charity_regulator": ["Select the regulator the charity is registered with."]
+    }
+
+
+@pytest.mark.django_db
+def test_full_clean_normalises_a_charity_number():
+    charity = organisation(charity_number="sc012345", charity_regulator="OSCR")
+    charity.full_clean()
+    assert charity.charity_number == "SC012345"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Model.clean() normalises after clean_fields() has validated the raw value.",
+)
+@pytest.mark.django_db
+def test_full_clean_accepts_an_ods_code_in_lower_case():
+    icb = organisation(kind=Organisation.Kind.ICB, ods_code="qwe")
+    icb.full_clean()
+    assert icb.ods_code == "QWE"
