@@ -67,7 +67,9 @@ class OrganisationQuerySet(models.QuerySet):
             return self
         mine = Q(memberships__user=user)
         partners = Q(
-            participations__partnership__participants__organisation__memberships__user=user
+            participations__left_on__isnull=True,
+            participations__partnership__participants__left_on__isnull=True,
+            participations__partnership__participants__organisation__memberships__user=user,
         )
         return self.filter(pk__in=Organisation.objects.filter(mine | partners).values("pk"))
 
@@ -161,12 +163,18 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["ods_code"], condition=~Q(ods_code=""), name="organisation_ods_code_unique"
+                fields=["ods_code"],
+                condition=~Q(ods_code=""),
+                name="organisation_ods_code_unique",
+                violation_error_code="duplicate_ods_code",
+                violation_error_message="Another organisation already has this ODS code.",
             ),
             models.UniqueConstraint(
                 fields=["charity_regulator", "charity_number"],
                 condition=~Q(charity_number=""),
                 name="organisation_charity_number_unique",
+                violation_error_code="duplicate_charity_number",
+                violation_error_message="Another organisation already has this charity number.",
             ),
             models.CheckConstraint(
                 condition=Q(charity_number="") | ~Q(charity_regulator=""),
@@ -190,10 +198,14 @@ class Organisation(models.Model):
     def get_side_display(self) -> str:
         return Side(self.side).label
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Normalise before the field validators see the value, so "qwe 1" is read as "QWE1".
         self.ods_code = identifiers.normalise(self.ods_code)
         self.charity_number = identifiers.normalise(self.charity_number)
         self.company_number = identifiers.normalise(self.company_number)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
         if self.charity_number:
             try:
                 identifiers.validate_charity_number(self.charity_number, self.charity_regulator)

@@ -25,7 +25,7 @@ def can_manage(user, partnership: Partnership) -> bool:
 def require_manage(user, partnership: Partnership) -> None:
     if not can_manage(user, partnership):
         raise PermissionDenied(
-            "Only editors and admins of this partnership's commissioning organisations "
+            "Only editors and admins of this partnership’s commissioning organisations "
             "can change the partnership and its partners."
         )
 
@@ -44,5 +44,5 @@ def require_can_register(user) -> None:
     if not commissioning_organisations(user).exists():
         raise PermissionDenied(
             "Only editors and admins of an NHS commissioning organisation can register a "
-            "partnership. Ask your organisation's admin if you need this."
+            "partnership. Ask your organisation’s admin if you need this."
         )

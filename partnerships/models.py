@@ -20,13 +20,16 @@ RAG_SCORE = {RAG.RED: 1.5, RAG.AMBER: 3.0, RAG.GREEN: 4.5}
 
 class PartnershipQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The one gate: admins see all; others see partnerships their organisations are in."""
+        """The one gate: admins see all; others see partnerships their organisations are in.
+
+        A partner that has left no longer sees the partnership.
+        """
         if user.is_staff:
             return self
         return self.filter(
-            pk__in=Participant.objects.filter(organisation__memberships__user=user).values(
-                "partnership"
-            )
+            pk__in=Participant.objects.filter(
+                organisation__memberships__user=user, left_on__isnull=True
+            ).values("partnership")
         )
 
     def with_summary(self):

@@ -1,2 +1,111 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .access import can_manage, require_can_register, require_manage
+from .forms import ParticipantAddForm, PartnershipCreateForm, PartnershipForm
+from .models import Partnership
+
+DASHBOARD_PAGE_SIZE = 50
+
+
+def _get_partnership(request, code) -> Partnership:
+    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
+
+
 def dashboard(request):
-    raise NotImplementedError
+    partnerships = Partnership.objects.visible_to(request.user).with_summary()
+    page = Paginator(partnerships, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "partnerships/dashboard.html", {"page": page})
+
+
+def partnership_detail(request, code):
+    partnership = _get_partnership(request, code)
+    participants = partnership.participants.select_related("organisation", "lead_contact")
+    return render(
+        request,
+        "partnerships/partnership_detail.html",
+        {
+            "partnership": partnership,
+            "participants": [p for p in participants if p.left_on is None],
+            "former_participants": [p for p in participants if p.left_on is not None],
+            "reviews": partnership.reviews.order_by("-opened_on", "-id"),
+            "actions": partnership.actions.select_related(
+                "owner_organisation", "owner", "principle"
+            ),
+            "can_manage": can_manage(request.user, partnership),
+        },
+    )
+
+
+def partnership_create(request):
+    require_can_register(request.user)
+    form = PartnershipCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        lead_organisation = fields.pop("lead_organisation")
+        partnership = services.partnership_create(
+            by=request.user, lead_organisation=lead_organisation, **fields
+        )
+        messages.success(request, f"{partnership} is registered. Now add its partners.")
+        return redirect("partnerships:participants", code=partnership.code)
+    return render(request, "partnerships/partnership_form.html", {"form": form})
+
+
+def partnership_edit(request, code):
+    partnership = _get_partnership(request, code)
+    require_manage(request.user, partnership)
+    form = PartnershipForm(request.POST or None, instance=partnership)
+    if request.method == "POST" and form.is_valid():
+        # The form must not write the row itself; the service does, with update_fields.
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        partnership.refresh_from_db()
+        services.partnership_update(partnership=partnership, by=request.user, **fields)
+        messages.success(request, "The partnership’s details are saved.")
+        return redirect("partnerships:detail", code=partnership.code)
+    return render(
+        request, "partnerships/partnership_form.html", {"form": form, "partnership": partnership}
+    )
+
+
+def participant_list(request, code):
+    partnership = _get_partnership(request, code)
+    require_manage(request.user, partnership)
+    form = ParticipantAddForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_add(
+                partnership=partnership, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error("organisation", error)
+        else:
+            messages.success(request, f"{participant.organisation} is now a partner.")
+            return redirect("partnerships:participants", code=partnership.code)
+    participants = partnership.participants.filter(left_on__isnull=True).select_related(
+        "organisation"
+    )
+    return render(
+        request,
+        "partnerships/participant_list.html",
+        {"partnership": partnership, "participants": participants, "form": form},
+    )
+
+
+@require_POST
+def participant_remove(request, code, participant_code):
+    partnership = _get_partnership(request, code)
+    require_manage(request.user, partnership)
+    participant = get_object_or_404(
+        partnership.participants.filter(left_on__isnull=True), code=participant_code
+    )
+    try:
+        services.participant_remove(participant=participant, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{participant.organisation} is no longer a partner.")
+    return redirect("partnerships:participants", code=partnership.code)

@@ -152,10 +152,6 @@ def test_full_clean_normalises_a_charity_number():
     assert charity.charity_number == "SC012345"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Model.clean() normalises after clean_fields() has validated the raw value.",
-)
 @pytest.mark.django_db
 def test_full_clean_accepts_an_ods_code_in_lower_case():
     icb = organisation(kind=Organisation.Kind.ICB, ods_code="qwe")

@@ -1,0 +1,166 @@
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size
+from django import forms
+from django.core.exceptions import ValidationError
+
+from organisations.models import Organisation
+
+from .access import commissioning_organisations
+from .models import Participant, Partnership
+
+
+class DateField(DateInputField):
+    """The GOV.UK date input (day, month, year) with messages that say how to fix the date."""
+
+    def __init__(self, *, label, required=False, help_text="For example, 31 3 2027", **kwargs):
+        super().__init__(label=label, required=required, help_text=help_text, **kwargs)
+        self.error_messages["required"] = f"Enter the {label.lower()}"
+        self.error_messages["incomplete"] = f"{label} must include a day, month and year"
+
+    def compress(self, data_list):
+        if not any(data_list):
+            return None
+        if not all(data_list):
+            raise ValidationError(self.error_messages["incomplete"])
+        day, month, year = data_list
+        try:
+            value = datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(f"{self.label} must be a real date, like 31 3 2027") from None
+        if not 1990 <= value.year <= 2100:
+            raise ValidationError(f"{self.label} must be a year between 1990 and 2100")
+        return value
+
+
+def numeric_input(**attrs):
+    """Text inputs with a numeric keypad: GOV.UK advises against type=number."""
+    return forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false", **attrs})
+
+
+class PartnershipForm(forms.ModelForm):
+    starts_on = DateField(label="Start date")
+    ends_on = DateField(label="End date")
+    next_review_due = DateField(
+        label="Next review due",
+        help_text="When the partners should next review the partnership. For example, 31 3 2027",
+    )
+    annual_value = forms.CharField(
+        label="Annual value in pounds (optional)",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+        help_text="For example, 250000 or 1,250,000.50",
+    )
+    review_frequency_months = forms.CharField(
+        label="How often should the partnership be reviewed, in months?",
+        widget=numeric_input(),
+        help_text="Most partnerships review every 6 or 12 months.",
+        error_messages={"required": "Enter how often the partnership is reviewed, in months"},
+    )
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "name",
+            "kind",
+            "service_area",
+            "icb",
+            "starts_on",
+            "ends_on",
+            "annual_value",
+            "contract_reference",
+            "review_frequency_months",
+            "next_review_due",
+        ]
+        labels = {
+            "name": "Name of the partnership",
+            "kind": "Type of partnership",
+            "service_area": "Service area (optional)",
+            "icb": "Integrated Care Board area (optional)",
+            "contract_reference": "Contract or grant reference (optional)",
+        }
+        help_texts = {"service_area": "For example, mental health or social prescribing"}
+        error_messages = {
+            "name": {"required": "Enter the name of the partnership"},
+            "kind": {"required": "Select the type of partnership"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Select a type"), *Partnership.Kind.choices]
+        self.fields["icb"].queryset = Organisation.objects.filter(kind=Organisation.Kind.ICB)
+        self.fields["icb"].empty_label = "Not set"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.SMALL
+
+    def clean_annual_value(self):
+        raw = self.cleaned_data["annual_value"].replace(",", "").replace("£", "").strip()
+        if not raw:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise ValidationError(
+                "Annual value must be an amount in pounds, like 250000 or 1,250,000.50"
+            ) from None
+        if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+            raise ValidationError("Annual value must be between £0 and £999,999,999,999")
+        return value.quantize(Decimal("0.01"))
+
+    def clean_review_frequency_months(self):
+        raw = self.cleaned_data["review_frequency_months"].strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= 60:
+            raise ValidationError("Enter a number of months between 1 and 60, like 12")
+        return int(raw)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "End date must be the same as or after the start date")
+        return cleaned
+
+
+class PartnershipCreateForm(PartnershipForm):
+    lead_organisation = forms.ModelChoiceField(
+        label="Which organisation is the lead commissioner?",
+        queryset=Organisation.objects.none(),
+        empty_label="Select an organisation",
+        error_messages={"required": "Select the lead commissioner"},
+    )
+
+    class Meta(PartnershipForm.Meta):
+        fields = ["lead_organisation", *PartnershipForm.Meta.fields]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_organisation"].queryset = commissioning_organisations(user)
+
+
+class ParticipantAddForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Organisation.objects.none(),
+        empty_label="Select an organisation",
+        error_messages={"required": "Select the organisation to add"},
+    )
+    role = forms.ChoiceField(
+        label="Its role in the partnership",
+        error_messages={"required": "Select the organisation’s role"},
+    )
+    joined_on = DateField(label="Date it joined (optional)")
+
+    def __init__(self, *args, partnership: Partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = [p.organisation_id for p in partnership.current_participants()]
+        self.fields["organisation"].queryset = Organisation.objects.exclude(pk__in=current)
+        # The lead commissioner is chosen when the partnership is registered.
+        roles = [c for c in Participant.Role.choices if c[0] != Participant.Role.LEAD_COMMISSIONER]
+        self.fields["role"].choices = [("", "Select a role"), *roles]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.SMALL

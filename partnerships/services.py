@@ -1,0 +1,75 @@
+"""Every write to partnerships goes through here: keyword-only, atomic."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from organisations.models import Organisation, User
+from principles.models import Framework
+
+from .models import Participant, Partnership
+
+
+@transaction.atomic
+def partnership_create(
+    *, by: User, lead_organisation: Organisation, framework: Framework | None = None, **fields
+) -> Partnership:
+    framework = framework or Framework.objects.current()
+    if framework is None:
+        raise ValidationError("No framework is published yet, so a partnership cannot be set up.")
+    partnership = Partnership.objects.create(framework=framework, created_by=by, **fields)
+    Participant.objects.create(
+        partnership=partnership,
+        organisation=lead_organisation,
+        role=Participant.Role.LEAD_COMMISSIONER,
+        lead_contact=by,
+        joined_on=partnership.starts_on or timezone.localdate(),
+    )
+    return partnership
+
+
+@transaction.atomic
+def partnership_update(*, partnership: Partnership, by: User, **fields) -> Partnership:
+    changed = [name for name, value in fields.items() if getattr(partnership, name) != value]
+    for name in changed:
+        setattr(partnership, name, fields[name])
+    if changed:
+        partnership.save(update_fields=changed)
+    return partnership
+
+
+@transaction.atomic
+def participant_add(
+    *, partnership: Partnership, organisation: Organisation, role: str, by: User, joined_on=None
+) -> Participant:
+    """Adds a partner, or brings back one that left (its history stays with it)."""
+    if role == Participant.Role.LEAD_COMMISSIONER:
+        raise ValidationError("A partnership has one lead commissioner, chosen when it is set up.")
+    joined_on = joined_on or timezone.localdate()
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(partnership=partnership, organisation=organisation)
+        .first()
+    )
+    if participant is None:
+        return Participant.objects.create(
+            partnership=partnership, organisation=organisation, role=role, joined_on=joined_on
+        )
+    if participant.left_on is None:
+        raise ValidationError(f"{organisation} is already a partner.")
+    participant.role, participant.joined_on, participant.left_on = role, joined_on, None
+    participant.save(update_fields=["role", "joined_on", "left_on"])
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, participant: Participant, by: User) -> Participant:
+    """A partner leaves: the record stays so past reviews still show who took part."""
+    if participant.role == Participant.Role.LEAD_COMMISSIONER:
+        raise ValidationError(
+            "The lead commissioner cannot be removed. The partnership needs one to run reviews."
+        )
+    today = timezone.localdate()
+    participant.left_on = max(today, participant.joined_on or today)
+    participant.save(update_fields=["left_on"])
+    return participant
