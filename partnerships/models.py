@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from organisations.models import Organisation
-from principles.models import Framework, Principle, Statement
+from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Principle, Statement
 
 
 class RAG(models.TextChoices):
@@ -213,8 +213,12 @@ class Review(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(state="open", closed_on__isnull=True)
-                | Q(state="closed", closed_on__isnull=False),
+                | Q(state="closed", closed_on__gte=F("opened_on")),
                 name="review_closed_on_matches_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open") | ~Q(overall_rag=""),
+                name="review_closed_has_overall_rating",
             ),
         ]
 
@@ -254,8 +258,9 @@ class Assessment(models.Model):
                 fields=["review", "organisation"], name="assessment_unique_per_review_organisation"
             ),
             models.CheckConstraint(
-                condition=~Q(state="submitted") | Q(submitted_at__isnull=False),
-                name="assessment_submitted_has_time",
+                condition=Q(state="submitted", submitted_at__isnull=False)
+                | (~Q(state="submitted") & Q(submitted_at__isnull=True)),
+                name="assessment_submitted_at_matches_state",
             ),
         ]
 
@@ -279,6 +284,13 @@ class Rating(models.Model):
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
                 name="rating_score_1_to_5",
+            ),
+            # The scale's rule: a low rating says why.
+            models.CheckConstraint(
+                condition=Q(score__isnull=True)
+                | Q(score__gt=COMMENT_REQUIRED_AT_OR_BELOW)
+                | ~Q(comment=""),
+                name="rating_low_score_has_comment",
             ),
         ]
 
