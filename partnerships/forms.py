@@ -17,7 +17,9 @@ class DateField(DateInputField):
     """The GOV.UK date input (day, month, year) with messages that say how to fix the date."""
 
     def __init__(self, *, label, required=False, help_text="For example, 31 3 2027", **kwargs):
-        super().__init__(label=label, required=required, help_text=help_text, **kwargs)
+        shown = label if required else f"{label} (optional)"
+        super().__init__(label=shown, required=required, help_text=help_text, **kwargs)
+        self.name = label  # messages name the date without "(optional)"
         self.error_messages["required"] = f"Enter the {label.lower()}"
         self.error_messages["incomplete"] = f"{label} must include a day, month and year"
 
@@ -30,9 +32,9 @@ class DateField(DateInputField):
         try:
             value = datetime.date(int(year), int(month), int(day))
         except ValueError:
-            raise ValidationError(f"{self.label} must be a real date, like 31 3 2027") from None
+            raise ValidationError(f"{self.name} must be a real date, like 31 3 2027") from None
         if not 1990 <= value.year <= 2100:
-            raise ValidationError(f"{self.label} must be a year between 1990 and 2100")
+            raise ValidationError(f"{self.name} must be in a year between 1990 and 2100")
         return value
 
 
@@ -58,6 +60,7 @@ class PartnershipForm(forms.ModelForm):
         label="How often should the partnership be reviewed, in months?",
         widget=numeric_input(),
         help_text="Most partnerships review every 6 or 12 months.",
+        initial="12",
         error_messages={"required": "Enter how often the partnership is reviewed, in months"},
     )
 
@@ -138,7 +141,10 @@ class PartnershipCreateForm(PartnershipForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].queryset = commissioning_organisations(user)
+        organisations = commissioning_organisations(user)
+        self.fields["lead_organisation"].queryset = organisations
+        if len(organisations) == 1:
+            self.fields["lead_organisation"].initial = organisations[0].pk
 
 
 class ParticipantAddForm(forms.Form):

@@ -61,6 +61,7 @@ def test_it_keeps_what_was_typed_when_the_form_is_invalid(client, carol, icb):
     )
     assert response.status_code == 200
     text = response.text
+    assert "<title>Error: Register a partnership" in text
     assert "There is a problem" in text
     assert "Enter the name of the partnership" in text
     assert "Annual value must be an amount in pounds" in text
