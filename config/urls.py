@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from partnerships import views as partnership_views
+from partnerships.views import partnerships as partnership_views
 
 from . import health
 

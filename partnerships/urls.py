@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from .views import partnerships as views
 
 app_name = "partnerships"
 urlpatterns = [

@@ -1,13 +1,12 @@
-"""Every write to partnerships goes through here: keyword-only, atomic."""
+"""Partnerships and their partners."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from organisations.models import Organisation, User
+from partnerships.models import Participant, Partnership
 from principles.models import Framework
-
-from .models import Participant, Partnership
 
 
 @transaction.atomic

@@ -4,10 +4,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import services
-from .access import can_manage, require_can_register, require_manage
-from .forms import ParticipantAddForm, PartnershipCreateForm, PartnershipForm
-from .models import Partnership
+from partnerships.access import can_manage, require_can_register, require_manage
+from partnerships.forms import ParticipantAddForm, PartnershipCreateForm, PartnershipForm
+from partnerships.models import Partnership
+from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 50
 

@@ -1,0 +1,1 @@
+"""Every write to partnerships goes through these modules: keyword-only, atomic."""
