@@ -1,25 +1,36 @@
-"""Who may do what to a partnership, beyond seeing it (that is `visible_to`)."""
+"""Who may do what, beyond seeing a partnership (that is `visible_to`).
+
+Each `require_*` raises PermissionDenied with a sentence the 403 page shows. The roles are
+a person's membership role in an organisation (admin, editor, viewer) and that
+organisation's role in the partnership (lead commissioner, commissioner, partner).
+"""
 
 from django.core.exceptions import PermissionDenied
 
 from organisations.models import Membership, Organisation
 
-from .models import Participant, Partnership
+from .models import Action, Assessment, Participant, Partnership, Review
 
 EDITING_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
 
 
-def can_manage(user, partnership: Partnership) -> bool:
-    """Staff, or an editor or admin of a current commissioning partner."""
-    if user.is_staff:
-        return True
-    return Participant.objects.filter(
+def _edits_for_current_partner(user, partnership: Partnership, roles=None) -> bool:
+    participants = Participant.objects.filter(
         partnership=partnership,
-        role__in=Participant.COMMISSIONING_ROLES,
         left_on__isnull=True,
         organisation__memberships__user=user,
         organisation__memberships__role__in=EDITING_ROLES,
-    ).exists()
+    )
+    if roles is not None:
+        participants = participants.filter(role__in=roles)
+    return participants.exists()
+
+
+def can_manage(user, partnership: Partnership) -> bool:
+    """Staff, or an editor or admin of a current commissioning partner."""
+    return user.is_staff or _edits_for_current_partner(
+        user, partnership, Participant.COMMISSIONING_ROLES
+    )
 
 
 def require_manage(user, partnership: Partnership) -> None:
@@ -27,6 +38,21 @@ def require_manage(user, partnership: Partnership) -> None:
         raise PermissionDenied(
             "Only editors and admins of this partnership’s commissioning organisations "
             "can change the partnership and its partners."
+        )
+
+
+def is_lead(user, partnership: Partnership) -> bool:
+    """Staff, or an editor or admin of the lead commissioner: they run the reviews."""
+    return user.is_staff or _edits_for_current_partner(
+        user, partnership, [Participant.Role.LEAD_COMMISSIONER]
+    )
+
+
+def require_lead(user, partnership: Partnership) -> None:
+    if not is_lead(user, partnership):
+        raise PermissionDenied(
+            "Only editors and admins of the lead commissioner can open, health-check and "
+            "close a review of this partnership."
         )
 
 
@@ -45,4 +71,63 @@ def require_can_register(user) -> None:
         raise PermissionDenied(
             "Only editors and admins of an NHS commissioning organisation can register a "
             "partnership. Ask your organisation’s admin if you need this."
+        )
+
+
+def require_results_published(review: Review) -> None:
+    if review.is_open:
+        raise PermissionDenied(
+            "The results are published to every partner when the lead commissioner closes "
+            "the review. Until then you can see who has submitted, not what they answered."
+        )
+
+
+def assessments_visible_to(user):
+    """An assessment is its organisation's own: other partners see only whether it is in."""
+    if user.is_staff:
+        return Assessment.objects.all()
+    return Assessment.objects.filter(organisation__memberships__user=user)
+
+
+def require_edit_assessment(user, assessment: Assessment) -> None:
+    membership = Membership.objects.filter(user=user, organisation=assessment.organisation).first()
+    if membership is None or not membership.can_edit:
+        raise PermissionDenied(
+            f"Only editors and admins of {assessment.organisation} can change its "
+            "self-assessment. You can read it."
+        )
+    if not assessment.review.is_open:
+        raise PermissionDenied("This review has closed, so its assessments can no longer change.")
+    if assessment.state == Assessment.State.SUBMITTED:
+        raise PermissionDenied(
+            "This self-assessment has been submitted, so it is locked. "
+            "Ask the lead commissioner if something needs to change."
+        )
+
+
+def can_add_action(user, partnership: Partnership) -> bool:
+    return user.is_staff or _edits_for_current_partner(user, partnership)
+
+
+def require_add_action(user, partnership: Partnership) -> None:
+    if not can_add_action(user, partnership):
+        raise PermissionDenied(
+            "Only editors and admins of the partner organisations can add actions."
+        )
+
+
+def can_change_action(user, action: Action) -> bool:
+    """The commissioners, or the editors of the organisation that owns the action."""
+    if can_manage(user, action.partnership):
+        return True
+    return Membership.objects.filter(
+        user=user, organisation=action.owner_organisation, role__in=EDITING_ROLES
+    ).exists()
+
+
+def require_change_action(user, action: Action) -> None:
+    if not can_change_action(user, action):
+        raise PermissionDenied(
+            "Only the commissioners, or editors and admins of the organisation that owns "
+            "this action, can change it."
         )

@@ -4,6 +4,9 @@ Riverside Partnership is a contract between North Valley ICB (lead commissioner)
 Riverside Mind (a charity). Alice edits for Riverside Mind, Bob only views it, Carol edits for
 the ICB, Dan edits for Hillside Trust, a charity outside the partnership, and Ada is a
 platform admin.
+
+`open_review` is a review in progress with an assessment for each partner; `closed_review`
+an earlier one whose results are published; `action` is owned by Riverside Mind.
 """
 
 import datetime
@@ -11,7 +14,7 @@ import datetime
 import pytest
 
 from organisations.models import Membership, Organisation, User
-from partnerships.models import Participant, Partnership
+from partnerships.models import Action, Assessment, Participant, Partnership, Review
 from principles.models import Framework
 
 PASSWORD = "correct horse battery staple"
@@ -97,3 +100,48 @@ def dan(outside_charity):
 @pytest.fixture
 def ada(db):
     return make_user("ada@platform.example", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def open_review(partnership, carol):
+    review = Review.objects.create(
+        partnership=partnership,
+        opened_by=carol,
+        opened_on=datetime.date(2026, 11, 2),
+        due_on=datetime.date(2026, 11, 30),
+    )
+    for participant in partnership.participants.all():
+        Assessment.objects.create(review=review, organisation=participant.organisation)
+    return review
+
+
+@pytest.fixture
+def closed_review(partnership, carol):
+    return Review.objects.create(
+        partnership=partnership,
+        opened_by=carol,
+        opened_on=datetime.date(2025, 11, 3),
+        due_on=datetime.date(2025, 12, 1),
+        state=Review.State.CLOSED,
+        closed_by=carol,
+        closed_on=datetime.date(2025, 12, 8),
+        overall_rag="amber",
+        summary="Steady, with work to do on reporting.",
+    )
+
+
+@pytest.fixture
+def charity_assessment(open_review, charity):
+    return Assessment.objects.get(review=open_review, organisation=charity)
+
+
+@pytest.fixture
+def action(partnership, charity, alice, carol):
+    return Action.objects.create(
+        partnership=partnership,
+        description="Agree a lighter quarterly report",
+        owner_organisation=charity,
+        owner=alice,
+        due_on=datetime.date(2027, 1, 31),
+        created_by=carol,
+    )

@@ -5,7 +5,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from partnerships.access import can_manage, require_can_register, require_manage
-from partnerships.forms import ParticipantAddForm, PartnershipCreateForm, PartnershipForm
+from partnerships.forms.partnerships import (
+    ParticipantAddForm,
+    PartnershipCreateForm,
+    PartnershipForm,
+)
 from partnerships.models import Partnership
 from partnerships.services import partnerships as services
 
