@@ -243,7 +243,13 @@ def trend(reviews: Iterable[tuple[object, ReviewResult]]) -> Trend:
     )
 
 
-def suggested_actions(result: ReviewResult, limit: int = 3) -> list[str]:
+@dataclass(frozen=True)
+class Suggestion:
+    principle_number: int
+    text: str
+
+
+def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
     """Short suggestions for the results page: significant gaps, biggest first, then red
     principles, lowest first; one suggestion per principle.
 
@@ -254,15 +260,18 @@ def suggested_actions(result: ReviewResult, limit: int = 3) -> list[str]:
         (p for p in result.principles if p.gap_flag == SIGNIFICANT),
         key=lambda p: (-abs(p.gap), p.number),
     )
-    suggestions = [_gap_suggestion(p) for p in gaps]
+    suggestions = [Suggestion(p.number, _gap_suggestion(p)) for p in gaps]
     gap_numbers = {p.number for p in gaps}
     reds = sorted(
         (p for p in result.principles if p.rag == RED and p.number not in gap_numbers),
         key=lambda p: (p.score, p.number),
     )
     suggestions += [
-        f"{p.name}: rated {_floor_one_place(p.score)} out of 5 overall, which is red. "
-        "Agree one action together to improve it."
+        Suggestion(
+            p.number,
+            f"{p.name}: rated {_floor_one_place(p.score)} out of 5 overall, which is red. "
+            "Agree one action together to improve it.",
+        )
         for p in reds
     ]
     return suggestions[:limit]
