@@ -183,6 +183,8 @@ class Review(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reviews")
+    # The partnership's framework when the review opened: results and trends stay on it.
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="reviews")
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -106,6 +106,7 @@ def ada(db):
 def open_review(partnership, carol):
     review = Review.objects.create(
         partnership=partnership,
+        framework=partnership.framework,
         opened_by=carol,
         opened_on=datetime.date(2026, 11, 2),
         due_on=datetime.date(2026, 11, 30),
@@ -119,6 +120,7 @@ def open_review(partnership, carol):
 def closed_review(partnership, carol):
     return Review.objects.create(
         partnership=partnership,
+        framework=partnership.framework,
         opened_by=carol,
         opened_on=datetime.date(2025, 11, 3),
         due_on=datetime.date(2025, 12, 1),

@@ -30,6 +30,7 @@ def test_it_sends_anonymous_people_to_sign_in(client):
 def test_it_shows_the_latest_review_state(client, alice, partnership, carol):
     Review.objects.create(
         partnership=partnership,
+        framework=partnership.framework,
         opened_by=carol,
         opened_on="2026-01-05",
         due_on="2026-02-05",
@@ -38,7 +39,11 @@ def test_it_shows_the_latest_review_state(client, alice, partnership, carol):
         overall_rag="amber",
     )
     Review.objects.create(
-        partnership=partnership, opened_by=carol, opened_on="2026-11-01", due_on="2026-12-01"
+        partnership=partnership,
+        framework=partnership.framework,
+        opened_by=carol,
+        opened_on="2026-11-01",
+        due_on="2026-12-01",
     )
     client.force_login(alice)
     response = client.get(reverse("dashboard"))
@@ -58,7 +63,12 @@ def _add_partnerships(count, framework, icb, charity):
         )
         Participant.objects.create(partnership=partnership, organisation=icb, role="commissioner")
         Participant.objects.create(partnership=partnership, organisation=charity, role="provider")
-        Review.objects.create(partnership=partnership, opened_on="2026-10-01", due_on="2026-11-01")
+        Review.objects.create(
+            partnership=partnership,
+            framework=framework,
+            opened_on="2026-10-01",
+            due_on="2026-11-01",
+        )
 
 
 @pytest.mark.parametrize("count", [1, 50])

@@ -445,7 +445,11 @@ class Seed:
         # The seeded review is the partnership's first; later ones are the demo user's own.
         review = partnership.reviews.order_by("opened_on", "id").first()
         if review is None:
-            review = self.get_or_create(Review, partnership=partnership, defaults=fields)
+            review = self.get_or_create(
+                Review,
+                partnership=partnership,
+                defaults={"framework": partnership.framework, **fields},
+            )
         return review
 
     def partner_organisations(self, key: str) -> list[tuple[str, Organisation]]:
