@@ -147,3 +147,34 @@ def action(partnership, charity, alice, carol):
         due_on=datetime.date(2027, 1, 31),
         created_by=carol,
     )
+
+
+def submit(assessment, by=None, scores=None, default=4):
+    """Rates every statement of an assessment and submits it, straight into the database.
+
+    `scores` maps a principle number to a list of scores (None for "Don't know"), one per
+    statement; principles not named get `default` for every statement.
+    """
+    from django.utils import timezone
+
+    from partnerships.models import Rating
+    from principles.models import Statement
+
+    scores = scores or {}
+    statements = Statement.objects.filter(
+        principle__framework=assessment.review.framework
+    ).select_related("principle")
+    by_principle = {}
+    for statement in statements:
+        by_principle.setdefault(statement.principle.number, []).append(statement)
+    for number, principle_statements in by_principle.items():
+        values = scores.get(number, [default] * len(principle_statements))
+        for statement, score in zip(principle_statements, values, strict=True):
+            comment = "Needs work" if score is not None and score <= 2 else ""
+            Rating.objects.create(
+                assessment=assessment, statement=statement, score=score, comment=comment
+            )
+    assessment.state = Assessment.State.SUBMITTED
+    assessment.submitted_by, assessment.submitted_at = by, timezone.now()
+    assessment.save(update_fields=["state", "submitted_by", "submitted_at"])
+    return assessment

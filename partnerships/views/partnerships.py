@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from partnerships.access import can_manage, require_can_register, require_manage
+from partnerships.access import can_manage, is_lead, require_can_register, require_manage
 from partnerships.forms.partnerships import (
     ParticipantAddForm,
     PartnershipCreateForm,
@@ -41,6 +41,7 @@ def partnership_detail(request, code):
                 "owner_organisation", "owner", "principle"
             ),
             "can_manage": can_manage(request.user, partnership),
+            "is_lead": is_lead(request.user, partnership),
         },
     )
 

@@ -1,0 +1,92 @@
+"""Geometry for the server-rendered SVG charts; templates draw it beside a data table.
+
+Pure functions: numbers in, coordinates out. No JavaScript, so the charts work everywhere
+and go into PDFs unchanged.
+"""
+
+import math
+from dataclasses import dataclass
+
+SCALE_MIN, SCALE_MAX = 1, 5
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    css_class: str
+    points: str  # SVG polygon points
+    dots: tuple[tuple[float, float], ...]
+
+
+def _point(centre, radius, angle, value):
+    share = (value - SCALE_MIN) / (SCALE_MAX - SCALE_MIN)
+    return (
+        round(centre + radius * share * math.sin(angle), 1),
+        round(centre - radius * share * math.cos(angle), 1),
+    )
+
+
+def radar(labels, series, *, size=420, margin=95):
+    """A radar of principles on the 1–5 scale.
+
+    `series` is a list of (name, css_class, values) with one value (or None) per label.
+    A missing value is drawn at the centre: the table beside the chart says "no score".
+    """
+    centre = size / 2
+    radius = centre - margin
+    angles = [2 * math.pi * i / len(labels) for i in range(len(labels))]
+    rings = [
+        " ".join("{},{}".format(*_point(centre, radius, a, level)) for a in angles)
+        for level in range(SCALE_MIN + 1, SCALE_MAX + 1)
+    ]
+    axes = []
+    for label, angle in zip(labels, angles, strict=True):
+        x, y = _point(centre, radius, angle, SCALE_MAX)
+        lx, ly = _point(centre, radius + 22, angle, SCALE_MAX)
+        anchor = "middle" if abs(math.sin(angle)) < 0.2 else ("start" if lx > centre else "end")
+        axes.append(
+            {"x": x, "y": y, "label_x": lx, "label_y": ly, "anchor": anchor, "label": label}
+        )
+    drawn = []
+    for name, css_class, values in series:
+        dots = tuple(
+            _point(centre, radius, a, SCALE_MIN if v is None else v)
+            for a, v in zip(angles, values, strict=True)
+        )
+        drawn.append(Series(name, css_class, " ".join(f"{x},{y}" for x, y in dots), dots))
+    return {"size": size, "centre": centre, "rings": rings, "axes": axes, "series": drawn}
+
+
+def gap_bars(rows, *, width=640, row_height=34, label_width=230, limit=4.0):
+    """Horizontal bars of the perception gap (NHS-side minus VCSE-side mean), zero in the middle.
+
+    `rows` is a list of (label, gap or None, flag). Bars to the right: the NHS side rates
+    higher; to the left: the VCSE side does.
+    """
+    plot = width - label_width - 20
+    zero = label_width + plot / 2
+    per_point = plot / 2 / limit
+    bars = []
+    for i, (label, gap, flag) in enumerate(rows):
+        y = i * row_height + 30
+        bar = None
+        if gap is not None:
+            length = max(-limit, min(limit, gap)) * per_point
+            bar = {"x": round(min(zero, zero + length), 1), "width": round(abs(length), 1)}
+        bars.append({"label": label, "y": y, "gap": gap, "flag": flag, "bar": bar})
+    ticks = [
+        {"x": round(zero + t * per_point, 1), "label": f"{t:+g}" if t else "0"}
+        for t in range(-int(limit), int(limit) + 1)
+    ]
+    height = len(rows) * row_height + 60
+    return {
+        "width": width,
+        "height": height,
+        "zero": zero,
+        "bars": bars,
+        "ticks": ticks,
+        "label_width": label_width,
+        "axis_y": height - 25,
+        "watch": [round(zero - 0.5 * per_point, 1), round(zero + 0.5 * per_point, 1)],
+        "significant": [round(zero - per_point, 1), round(zero + per_point, 1)],
+    }

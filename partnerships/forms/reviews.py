@@ -1,0 +1,140 @@
+import datetime
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from partnerships.forms.common import DateField
+from partnerships.models import RAG
+
+# How long partners get to complete their self-assessments unless the commissioner says otherwise.
+DEFAULT_ASSESSMENT_WEEKS = 4
+
+
+class ReviewOpenForm(forms.Form):
+    due_on = DateField(
+        label="Assessments due",
+        required=True,
+        help_text="Partners usually need four weeks. For example, 31 3 2027",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            due = timezone.localdate() + datetime.timedelta(weeks=DEFAULT_ASSESSMENT_WEEKS)
+            self.initial["due_on"] = due
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.label_size = Size.MEDIUM
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise ValidationError("Assessments due must be today or in the future")
+        return due_on
+
+
+RAG_CHOICES = [(RAG.GREEN, "Green"), (RAG.AMBER, "Amber"), (RAG.RED, "Red")]
+
+
+class HealthCheckForm(forms.Form):
+    """Red, amber or green and a comment per principle, built from the review's framework."""
+
+    serious_concern = forms.BooleanField(
+        label="There is a serious concern about this partnership",
+        required=False,
+        help_text="Tick this if the partnership is at risk and needs attention now.",
+    )
+    summary = forms.CharField(
+        label="Summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What is going well, what is not, and what happens next. Every partner "
+        "sees this with the results.",
+    )
+
+    def __init__(self, *args, principles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.principles = list(principles)
+        fields = {}
+        for principle in self.principles:
+            fields[f"rag_{principle.number}"] = forms.ChoiceField(
+                label=f"{principle.number}. {principle.name}",
+                choices=RAG_CHOICES,
+                widget=forms.RadioSelect,
+                required=False,
+                error_messages={"invalid_choice": "Select red, amber or green"},
+            )
+            fields[f"comment_{principle.number}"] = forms.CharField(
+                label=f"Comment on {principle.name} (optional)",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        # The principles come first, then the overall judgement.
+        self.fields = {**fields, **self.fields}
+
+    def principle_fields(self):
+        for principle in self.principles:
+            yield principle, self[f"rag_{principle.number}"], self[f"comment_{principle.number}"]
+
+    def clean(self):
+        cleaned = super().clean()
+        for principle in self.principles:
+            if not cleaned.get(f"rag_{principle.number}"):
+                self.add_error(
+                    f"rag_{principle.number}", f"Select red, amber or green for {principle.name}"
+                )
+        return cleaned
+
+    def entries(self) -> dict[int, tuple[str, str]]:
+        return {
+            p.number: (
+                self.cleaned_data[f"rag_{p.number}"],
+                self.cleaned_data[f"comment_{p.number}"],
+            )
+            for p in self.principles
+        }
+
+
+class ReviewCloseForm(forms.Form):
+    overall_rag = forms.ChoiceField(
+        label="Overall rating of the partnership",
+        choices=RAG_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the overall rating: red, amber or green"},
+    )
+    confirm_missing = forms.BooleanField(
+        label="Close the review without the missing assessments",
+        required=False,
+    )
+
+    def __init__(self, *args, missing, red_principles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing = list(missing)
+        self.red_principles = list(red_principles)
+        if not self.missing:
+            del self.fields["confirm_missing"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.legend_size = Size.MEDIUM
+
+    def clean_overall_rag(self):
+        rag = self.cleaned_data["overall_rag"]
+        if rag == RAG.GREEN and self.red_principles:
+            names = ", ".join(self.red_principles)
+            raise ValidationError(
+                f"The overall rating cannot be green while a principle is red ({names}). "
+                "Choose amber or red, or change the health check"
+            )
+        return rag
+
+    def clean_confirm_missing(self):
+        confirmed = self.cleaned_data["confirm_missing"]
+        if not confirmed:
+            names = ", ".join(str(a.organisation) for a in self.missing)
+            raise ValidationError(
+                f"Confirm that you want to close the review without assessments from {names}"
+            )
+        return confirmed

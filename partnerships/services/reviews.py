@@ -1,0 +1,108 @@
+"""Reviews: opened, health-checked and closed by the lead commissioner."""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from organisations.models import User
+from partnerships.models import (
+    Assessment,
+    HealthCheck,
+    HealthCheckEntry,
+    Partnership,
+    Review,
+)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day of the month, `months` later; the month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@transaction.atomic
+def review_open(*, partnership: Partnership, by: User, due_on: datetime.date) -> Review:
+    """Opens a review and gives every current partner an assessment to complete."""
+    # Lock the partnership so two commissioners opening at once queue here, not at the
+    # constraint; the partial unique constraint still guards everything else.
+    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if partnership.reviews.filter(state=Review.State.OPEN).exists():
+        raise ValidationError(
+            "This partnership already has an open review. Close it before opening another."
+        )
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                partnership=partnership,
+                framework=partnership.framework,
+                opened_by=by,
+                opened_on=timezone.localdate(),
+                due_on=due_on,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            "This partnership already has an open review. Close it before opening another."
+        ) from None
+    Assessment.objects.bulk_create(
+        Assessment(review=review, organisation_id=organisation_id)
+        for organisation_id in partnership.participants.filter(left_on__isnull=True).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return review
+
+
+def _require_open(review: Review) -> None:
+    if not review.is_open:
+        raise ValidationError("This review has closed, so it can no longer change.")
+
+
+@transaction.atomic
+def health_check_save(
+    *,
+    review: Review,
+    by: User,
+    entries: dict[int, tuple[str, str]],
+    serious_concern: bool,
+    summary: str,
+) -> HealthCheck:
+    """Records the lead commissioner's red/amber/green and comment for each principle."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    _require_open(review)
+    health_check, _ = HealthCheck.objects.update_or_create(
+        review=review, defaults={"serious_concern": serious_concern, "recorded_by": by}
+    )
+    principles = {p.number: p for p in review.partnership.framework.principles.all()}
+    for number, (rag, comment) in entries.items():
+        HealthCheckEntry.objects.update_or_create(
+            health_check=health_check,
+            principle=principles[number],
+            defaults={"rag": rag, "comment": comment},
+        )
+    if review.summary != summary:
+        review.summary = summary
+        review.save(update_fields=["summary"])
+    return health_check
+
+
+@transaction.atomic
+def review_close(*, review: Review, by: User, overall_rag: str) -> Review:
+    """Closes the review, publishing its results, and moves the next review date on."""
+    review = Review.objects.select_for_update().select_related("partnership").get(pk=review.pk)
+    _require_open(review)
+    if not HealthCheck.objects.filter(review=review).exists():
+        raise ValidationError("Record the health check before closing the review.")
+    today = timezone.localdate()
+    review.state, review.overall_rag = Review.State.CLOSED, overall_rag
+    review.closed_by, review.closed_on = by, today
+    review.save(update_fields=["state", "overall_rag", "closed_by", "closed_on"])
+    partnership = review.partnership
+    partnership.next_review_due = add_months(today, partnership.review_frequency_months)
+    partnership.save(update_fields=["next_review_due"])
+    return review

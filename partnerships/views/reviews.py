@@ -1,0 +1,206 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from partnerships import charts, results
+from partnerships.access import (
+    assessments_visible_to,
+    is_lead,
+    require_lead,
+    require_results_published,
+)
+from partnerships.forms.reviews import HealthCheckForm, ReviewCloseForm, ReviewOpenForm
+from partnerships.models import RAG, Assessment, HealthCheck, Partnership, Review
+from partnerships.scoring import suggested_actions
+from partnerships.services import reviews as services
+
+
+def _get_partnership(request, code) -> Partnership:
+    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
+
+
+def _get_review(request, code, review_code) -> Review:
+    partnership = _get_partnership(request, code)
+    return get_object_or_404(
+        partnership.reviews.select_related("partnership", "framework"), code=review_code
+    )
+
+
+def review_open(request, code):
+    partnership = _get_partnership(request, code)
+    require_lead(request.user, partnership)
+    open_review = partnership.reviews.filter(state=Review.State.OPEN).first()
+    form = ReviewOpenForm(request.POST or None)
+    if request.method == "POST" and open_review is None and form.is_valid():
+        try:
+            review = services.review_open(
+                partnership=partnership, by=request.user, due_on=form.cleaned_data["due_on"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The review is open. Each partner has been asked to assess.")
+            return redirect(
+                "partnerships:review_detail", code=partnership.code, review_code=review.code
+            )
+    return render(
+        request,
+        "partnerships/review_open.html",
+        {
+            "partnership": partnership,
+            "form": form,
+            "open_review": open_review,
+            "participants": partnership.participants.filter(left_on__isnull=True).select_related(
+                "organisation"
+            ),
+        },
+    )
+
+
+def review_detail(request, code, review_code):
+    """Progress: who has submitted, never what, while the review is open."""
+    review = _get_review(request, code, review_code)
+    assessments = review.assessments.select_related("organisation", "submitted_by")
+    mine = set(
+        assessments_visible_to(request.user).filter(review=review).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "partnerships/review_detail.html",
+        {
+            "review": review,
+            "partnership": review.partnership,
+            "assessments": assessments,
+            "my_assessments": [a for a in assessments if a.pk in mine],
+            "submitted_count": sum(a.state == Assessment.State.SUBMITTED for a in assessments),
+            "is_lead": is_lead(request.user, review.partnership),
+        },
+    )
+
+
+def health_check(request, code, review_code):
+    review = _get_review(request, code, review_code)
+    require_lead(request.user, review.partnership)
+    if not review.is_open:
+        messages.error(request, "This review has closed, so its health check can no longer change.")
+        return redirect("partnerships:review_results", code=code, review_code=review.code)
+    principles = review.framework.principles.all()
+    existing = (
+        HealthCheck.objects.filter(review=review).prefetch_related("entries__principle").first()
+    )
+    initial = {"summary": review.summary}
+    if existing:
+        initial["serious_concern"] = existing.serious_concern
+        for entry in existing.entries.all():
+            initial[f"rag_{entry.principle.number}"] = entry.rag
+            initial[f"comment_{entry.principle.number}"] = entry.comment
+    form = HealthCheckForm(request.POST or None, initial=initial, principles=principles)
+    if request.method == "POST" and form.is_valid():
+        services.health_check_save(
+            review=review,
+            by=request.user,
+            entries=form.entries(),
+            serious_concern=form.cleaned_data["serious_concern"],
+            summary=form.cleaned_data["summary"],
+        )
+        messages.success(request, "The health check is saved.")
+        return redirect("partnerships:review_detail", code=code, review_code=review.code)
+    return render(
+        request,
+        "partnerships/health_check.html",
+        {"review": review, "partnership": review.partnership, "form": form},
+    )
+
+
+def review_close(request, code, review_code):
+    review = _get_review(request, code, review_code)
+    require_lead(request.user, review.partnership)
+    if not review.is_open:
+        return redirect("partnerships:review_results", code=code, review_code=review.code)
+    missing = list(
+        review.assessments.exclude(state=Assessment.State.SUBMITTED).select_related("organisation")
+    )
+    health = HealthCheck.objects.filter(review=review).first()
+    reds = (
+        [e.principle.name for e in health.entries.select_related("principle") if e.rag == RAG.RED]
+        if health
+        else []
+    )
+    form = ReviewCloseForm(request.POST or None, missing=missing, red_principles=reds)
+    if request.method == "POST" and health and form.is_valid():
+        try:
+            services.review_close(
+                review=review, by=request.user, overall_rag=form.cleaned_data["overall_rag"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, "The review is closed and its results are published to every partner."
+            )
+            return redirect("partnerships:review_results", code=code, review_code=review.code)
+    return render(
+        request,
+        "partnerships/review_close.html",
+        {
+            "review": review,
+            "partnership": review.partnership,
+            "form": form,
+            "missing": missing,
+            "health_check": health,
+        },
+    )
+
+
+def review_results(request, code, review_code):
+    review = _get_review(request, code, review_code)
+    require_results_published(review)
+    result = results.review_result(review)
+    trend = results.partnership_trend(review)
+    health = HealthCheck.objects.filter(review=review).first()
+    health_by_number = (
+        {e.principle.number: e for e in health.entries.select_related("principle")}
+        if health
+        else {}
+    )
+    principles = result.principles
+    radar = charts.radar(
+        [f"{p.number}. {p.name}" for p in principles],
+        [
+            ("Partnership", "app-chart__series--partnership", [p.score for p in principles]),
+            ("NHS side", "app-chart__series--nhs", [p.side_means["nhs"] for p in principles]),
+            ("VCSE side", "app-chart__series--vcse", [p.side_means["vcse"] for p in principles]),
+        ],
+    )
+    gaps = charts.gap_bars([(f"{p.number}. {p.name}", p.gap, p.gap_flag) for p in principles])
+    action_url = reverse("partnerships:action_create", kwargs={"code": code})
+    suggestions = [
+        {
+            "text": s.text,
+            "url": action_url
+            + "?"
+            + urlencode(
+                {"review": review.code, "principle": s.principle_number, "description": s.text}
+            ),
+        }
+        for s in suggested_actions(result)
+    ]
+    organisations = principles[0].organisations if principles else ()
+    return render(
+        request,
+        "partnerships/review_results.html",
+        {
+            "review": review,
+            "partnership": review.partnership,
+            "result": result,
+            "rows": [(p, health_by_number.get(p.number)) for p in principles],
+            "organisations": organisations,
+            "health_check": health,
+            "radar": radar,
+            "gaps": gaps,
+            "trend": trend,
+            "suggestions": suggestions,
+        },
+    )

@@ -1,0 +1,169 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from organisations.models import Organisation
+from partnerships import results
+from partnerships.models import Assessment, HealthCheck, HealthCheckEntry, Participant, Review
+from tests.conftest import submit
+
+
+def _url(review):
+    return reverse(
+        "partnerships:review_results",
+        kwargs={"code": review.partnership.code, "review_code": review.code},
+    )
+
+
+def _close(review):
+    review.state, review.closed_on, review.overall_rag = "closed", review.due_on, "amber"
+    review.save()
+    return review
+
+
+@pytest.fixture
+def scored_review(open_review, icb, charity, carol, alice, framework):
+    # ICB: 4s everywhere, but 5s on Transparency. Charity: 4s, but 2s on Transparency and
+    # one "Don't know" on Sustainability (mean of 3 answered 4s is still 4).
+    submit(open_review.assessments.get(organisation=icb), by=carol, scores={2: [5, 5, 5, 5]})
+    submit(
+        open_review.assessments.get(organisation=charity),
+        by=alice,
+        scores={2: [2, 2, 2, 2], 1: [4, 4, 4, None]},
+    )
+    health_check = HealthCheck.objects.create(review=open_review, recorded_by=carol)
+    for principle in framework.principles.all():
+        HealthCheckEntry.objects.create(
+            health_check=health_check, principle=principle, rag="green", comment="On track"
+        )
+    return _close(open_review)
+
+
+def test_it_shows_the_scoring_modules_numbers(client, bob, scored_review):
+    client.force_login(bob)
+    response = client.get(_url(scored_review))
+    assert response.status_code == 200
+    result = results.review_result(scored_review)
+    transparency = result.principle(2)
+    # Hand-worked: NHS 5.0, VCSE 2.0, partnership (5 + 2) / 2 = 3.5, gap +3.0.
+    assert (transparency.side_means["nhs"], transparency.side_means["vcse"]) == (5.0, 2.0)
+    assert transparency.score == 3.5 and transparency.gap == 3.0
+    assert transparency.gap_flag == "significant"
+    # Index: principles 4,3.5,4,4,4,4,4 → mean 27.5/7; (mean − 1) / 4 × 100 = 73.2…
+    assert round(result.index) == 73
+    text = response.text
+    assert '<p class="govuk-heading-xl govuk-!-margin-bottom-1" data-testid="index">73' in text
+    assert "+3.0" in text
+    assert "Significant" in text
+    assert "3.5" in text
+    assert "Transparency: the NHS side rates it 3.0 points higher than the VCSE side" in text
+
+
+def test_every_partner_sees_the_same_page(client, alice, carol, scored_review):
+    pages = []
+    for person in (alice, carol):
+        client.force_login(person)
+        page = client.get(_url(scored_review)).text
+        pages.append(page[page.index("<main") : page.index("</main>")])
+    assert pages[0] == pages[1]
+
+
+def test_results_are_hidden_until_the_review_closes(client, carol, bob, open_review):
+    for person in (carol, bob):
+        client.force_login(person)
+        response = client.get(_url(open_review))
+        assert response.status_code == 403
+        assert "published to every partner when the lead commissioner closes" in response.text
+
+
+def test_it_explains_a_missing_gap_without_an_nhs_partner(
+    client, ada, framework, charity, outside_charity
+):
+    from partnerships.models import Partnership
+
+    partnership = Partnership.objects.create(
+        name="VCSE Alliance", kind="vcse_alliance", framework=framework
+    )
+    review = Review.objects.create(
+        partnership=partnership,
+        framework=framework,
+        opened_on=datetime.date(2026, 1, 1),
+        due_on=datetime.date(2026, 2, 1),
+    )
+    for organisation in (charity, outside_charity):
+        Participant.objects.create(
+            partnership=partnership, organisation=organisation, role="vcse_partner"
+        )
+        submit(Assessment.objects.create(review=review, organisation=organisation))
+    _close(review)
+    client.force_login(ada)
+    response = client.get(_url(review))
+    assert "No NHS partner has a score for this principle" in response.text
+
+
+def test_it_links_suggestions_to_a_new_action(client, bob, scored_review):
+    client.force_login(bob)
+    text = client.get(_url(scored_review)).text
+    assert f"review={scored_review.code}&amp;principle=2" in text
+
+
+def test_it_shows_the_trend_on_the_same_framework(
+    client, bob, scored_review, partnership, icb, charity
+):
+    later = Review.objects.create(
+        partnership=partnership,
+        framework=partnership.framework,
+        opened_on=datetime.date(2026, 12, 1),
+        due_on=datetime.date(2026, 12, 20),
+    )
+    for organisation in (icb, charity):
+        submit(Assessment.objects.create(review=later, organisation=organisation), default=5)
+    _close(later)
+    client.force_login(bob)
+    text = client.get(_url(later)).text
+    assert 'data-testid="trend"' in text
+    trend = results.partnership_trend(later)
+    assert [round(i) for i in trend.index] == [73, 100]
+
+
+def test_it_hides_from_outsiders(client, dan, scored_review):
+    client.force_login(dan)
+    assert client.get(_url(scored_review)).status_code == 404
+
+
+def _partnership_of(size, framework, icb):
+    from partnerships.models import Partnership
+
+    partnership = Partnership.objects.create(
+        name=f"Size {size}", kind="alliance_contract", framework=framework
+    )
+    review = Review.objects.create(
+        partnership=partnership,
+        framework=framework,
+        opened_on=datetime.date(2026, 1, 1),
+        due_on=datetime.date(2026, 2, 1),
+    )
+    organisations = [icb] + [
+        Organisation.objects.create(name=f"Charity {size}-{n}", kind="charity")
+        for n in range(size - 1)
+    ]
+    for organisation in organisations:
+        Participant.objects.create(
+            partnership=partnership, organisation=organisation, role="provider"
+        )
+        submit(Assessment.objects.create(review=review, organisation=organisation), default=3)
+    return _close(review)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_it_runs_a_fixed_number_of_queries(client, ada, framework, icb, size):
+    review = _partnership_of(size, framework, icb)
+    client.force_login(ada)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(review))
+    assert response.status_code == 200
+    assert response.text.count("Charity ") >= size - 1
+    assert len(queries) == 11, [q["sql"] for q in queries]
