@@ -26,7 +26,16 @@ def _point(centre, radius, angle, value):
     )
 
 
-def radar(labels, series, *, size=420, margin=95):
+def _two_lines(label: str) -> list[str]:
+    """Split a label at the word boundary nearest its middle, so long names fit beside the chart."""
+    words = label.split()
+    if len(label) <= 20 or len(words) < 2:
+        return [label]
+    best = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(label) / 2))
+    return [" ".join(words[:best]), " ".join(words[best:])]
+
+
+def radar(labels, series, *, size=420, margin=70, padding=90):
     """A radar of principles on the 1–5 scale.
 
     `series` is a list of (name, css_class, values) with one value (or None) per label.
@@ -44,8 +53,17 @@ def radar(labels, series, *, size=420, margin=95):
         x, y = _point(centre, radius, angle, SCALE_MAX)
         lx, ly = _point(centre, radius + 22, angle, SCALE_MAX)
         anchor = "middle" if abs(math.sin(angle)) < 0.2 else ("start" if lx > centre else "end")
+        lines = _two_lines(label)
         axes.append(
-            {"x": x, "y": y, "label_x": lx, "label_y": ly, "anchor": anchor, "label": label}
+            {
+                "x": x,
+                "y": y,
+                "label_x": lx,
+                # Centre a two-line label on its point.
+                "label_y": round(ly - 8 * (len(lines) - 1), 1),
+                "anchor": anchor,
+                "lines": lines,
+            }
         )
     drawn = []
     for name, css_class, values in series:
@@ -54,10 +72,16 @@ def radar(labels, series, *, size=420, margin=95):
             for a, v in zip(angles, values, strict=True)
         )
         drawn.append(Series(name, css_class, " ".join(f"{x},{y}" for x, y in dots), dots))
-    return {"size": size, "centre": centre, "rings": rings, "axes": axes, "series": drawn}
+    return {
+        "view_box": f"{-padding} 0 {size + 2 * padding} {size}",
+        "centre": centre,
+        "rings": rings,
+        "axes": axes,
+        "series": drawn,
+    }
 
 
-def gap_bars(rows, *, width=640, row_height=34, label_width=230, limit=4.0):
+def gap_bars(rows, *, width=640, row_height=34, label_width=250, limit=4.0):
     """Horizontal bars of the perception gap (NHS-side minus VCSE-side mean), zero in the middle.
 
     `rows` is a list of (label, gap or None, flag). Bars to the right: the NHS side rates
