@@ -338,6 +338,26 @@ class HealthCheckEntry(models.Model):
         return f"{self.principle}: {self.get_rag_display()}"
 
 
+class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Actions of the partnerships the user can see: the same gate as the partnership."""
+        return self.filter(partnership__in=Partnership.objects.visible_to(user).values("pk"))
+
+    def for_dashboard(self, user):
+        """The user's open actions: theirs, or their organisation's when no one owns it.
+
+        Ascending due date puts the overdue ones first; actions with no date come last.
+        """
+        organisations = Organisation.objects.filter(memberships__user=user).values("pk")
+        mine = Q(owner=user) | Q(owner__isnull=True, owner_organisation__in=organisations)
+        return (
+            self.visible_to(user)
+            .filter(mine, status=Action.Status.OPEN)
+            .select_related("partnership")
+            .order_by(F("due_on").asc(nulls_last=True), "id")
+        )
+
+
 class Action(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -370,6 +390,8 @@ class Action(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ActionQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
@@ -379,3 +401,13 @@ class Action(models.Model):
 
     def __str__(self):
         return self.description[:80]
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.OPEN
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )
