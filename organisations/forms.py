@@ -1,7 +1,7 @@
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth import forms as auth_forms
+
+from config.forms import gds_helper
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -24,9 +24,7 @@ class SignInForm(auth_forms.AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.label_size = Size.SMALL
+        self.helper = gds_helper(self)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -42,8 +40,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = gds_helper(self)
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
@@ -51,5 +48,4 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].error_messages["required"] = "Enter a new password"
         self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = gds_helper(self)

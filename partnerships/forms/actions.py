@@ -1,10 +1,9 @@
 import uuid
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Layout, Size
 from django import forms
 from django.db.models import Q
 
+from config.forms import gds_helper
 from organisations.models import Membership, Organisation, User
 from partnerships.forms.common import DateField
 from partnerships.models import Action, Partnership, Review
@@ -107,13 +106,7 @@ class ActionForm(forms.Form):
             ]
         self.fields["owner"].choices = [("", "No one in particular"), *groups.items()]
 
-        self.helper = FormHelper()
-        # With a layout the pack turns the sizes into classes (govuk-label--s).
-        self.helper.layout = Layout(*self.fields)
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's form tag has the token
-        self.helper.label_size = Size.SMALL
-        self.helper.legend_size = Size.SMALL
+        self.helper = gds_helper(self)
 
     def clean(self):
         cleaned = super().clean()

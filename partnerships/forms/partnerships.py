@@ -1,10 +1,9 @@
 from decimal import Decimal, InvalidOperation
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from config.forms import gds_helper
 from organisations.models import Organisation
 from partnerships.access import commissioning_organisations
 from partnerships.forms.common import DateField, numeric_input
@@ -64,9 +63,7 @@ class PartnershipForm(forms.ModelForm):
         self.fields["kind"].choices = [("", "Select a type"), *Partnership.Kind.choices]
         self.fields["icb"].queryset = Organisation.objects.filter(kind=Organisation.Kind.ICB)
         self.fields["icb"].empty_label = "Not set"
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.label_size = Size.SMALL
+        self.helper = gds_helper(self)
 
     def clean_annual_value(self):
         raw = self.cleaned_data["annual_value"].replace(",", "").replace("£", "").strip()
@@ -135,6 +132,4 @@ class ParticipantAddForm(forms.Form):
         # The lead commissioner is chosen when the partnership is registered.
         roles = [c for c in Participant.Role.choices if c[0] != Participant.Role.LEAD_COMMISSIONER]
         self.fields["role"].choices = [("", "Select a role"), *roles]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.label_size = Size.SMALL
+        self.helper = gds_helper(self)

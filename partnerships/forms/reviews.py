@@ -1,11 +1,11 @@
 import datetime
 
-from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from config.forms import gds_helper
 from partnerships.forms.common import DateField
 from partnerships.models import RAG
 
@@ -25,9 +25,7 @@ class ReviewOpenForm(forms.Form):
         if not self.is_bound:
             due = timezone.localdate() + datetime.timedelta(weeks=DEFAULT_ASSESSMENT_WEEKS)
             self.initial["due_on"] = due
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.label_size = Size.MEDIUM
+        self.helper = gds_helper(self, label_size=Size.MEDIUM)
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]
@@ -116,9 +114,7 @@ class ReviewCloseForm(forms.Form):
         self.red_principles = list(red_principles)
         if not self.missing:
             del self.fields["confirm_missing"]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.legend_size = Size.MEDIUM
+        self.helper = gds_helper(self, legend_size=Size.MEDIUM)
 
     def clean_overall_rag(self):
         rag = self.cleaned_data["overall_rag"]
