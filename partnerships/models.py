@@ -1,8 +1,10 @@
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from organisations.models import Organisation
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Principle, Statement
@@ -31,6 +33,11 @@ class PartnershipQuerySet(models.QuerySet):
                 organisation__memberships__user=user, left_on__isnull=True
             ).values("partnership")
         )
+
+    def coming_due(self, *, within_days=60):
+        """Due for review soon (or overdue) with no review open yet: the lead should open one."""
+        horizon = timezone.localdate() + datetime.timedelta(days=within_days)
+        return self.filter(next_review_due__lte=horizon).exclude(reviews__state=Review.State.OPEN)
 
     def with_summary(self):
         """What a list of partnerships shows, in a fixed number of queries."""
@@ -232,6 +239,17 @@ class Review(models.Model):
         return self.state == self.State.OPEN
 
 
+class AssessmentQuerySet(models.QuerySet):
+    def waiting_for(self, user):
+        """Unsubmitted assessments of the user's own organisations in open reviews."""
+        return (
+            self.filter(organisation__memberships__user=user, review__state=Review.State.OPEN)
+            .exclude(state=Assessment.State.SUBMITTED)
+            .select_related("organisation", "review__partnership")
+            .order_by("review__due_on", "id")
+        )
+
+
 class Assessment(models.Model):
     """One organisation's self-assessment within a review."""
 
@@ -252,6 +270,8 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: a save names the version it started from (DESIGN.md, input rules).
     version = models.PositiveIntegerField(default=1)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["review", "organisation__name"]
@@ -404,8 +424,6 @@ class Action(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
-
         return (
             self.status == self.Status.OPEN
             and self.due_on is not None

@@ -10,7 +10,7 @@ from partnerships.forms.partnerships import (
     PartnershipCreateForm,
     PartnershipForm,
 )
-from partnerships.models import Partnership
+from partnerships.models import Action, Assessment, Partnership
 from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 50
@@ -21,9 +21,18 @@ def _get_partnership(request, code) -> Partnership:
 
 
 def dashboard(request):
-    partnerships = Partnership.objects.visible_to(request.user).with_summary()
-    page = Paginator(partnerships, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "partnerships/dashboard.html", {"page": page})
+    visible = Partnership.objects.visible_to(request.user)
+    page = Paginator(visible.with_summary(), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partnerships/dashboard.html",
+        {
+            "page": page,
+            "waiting": Assessment.objects.waiting_for(request.user),
+            "your_actions": Action.objects.for_dashboard(request.user)[:DASHBOARD_PAGE_SIZE],
+            "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_PAGE_SIZE],
+        },
+    )
 
 
 def partnership_detail(request, code):

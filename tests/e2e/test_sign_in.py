@@ -26,8 +26,9 @@ def test_a_charity_lead_signs_in_and_sees_their_partnerships(page: Page, live_se
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your partnerships")
-    table = page.get_by_role("table")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(page.get_by_role("heading", level=2, name="Your partnerships")).to_be_visible()
+    table = page.get_by_role("table", name="Partnerships your organisations belong to")
     for key in ("contract", "alliance"):
         expect(table.get_by_role("link", name=PARTNERSHIPS[key]["name"])).to_be_visible()
     # The place-based partnership does not include the charity, so it stays out of sight.

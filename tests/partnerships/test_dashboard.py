@@ -1,9 +1,13 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from partnerships.models import Participant, Partnership, Review
+from partnerships.models import Action, Participant, Partnership, Review
+from tests.conftest import submit
 
 
 def test_it_works(client, alice, partnership):
@@ -79,5 +83,52 @@ def test_it_runs_a_fixed_number_of_queries(client, alice, framework, icb, charit
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert response.text.count("Partnership 0") == count
-    # Session, user, navigation, count, page, partners, reviews.
-    assert len(queries) == 7, [q["sql"] for q in queries]
+    # Session, user, navigation, count, page, partners, reviews, waiting assessments,
+    # actions, reviews coming due.
+    assert len(queries) == 10, [q["sql"] for q in queries]
+
+
+def test_it_lists_assessments_waiting_for_my_organisation(client, alice, carol, open_review):
+    client.force_login(alice)
+    response = client.get(reverse("dashboard"))
+    assert "Riverside Partnership: Riverside Mind’s self-assessment" in response.text
+    # Carol's organisation has its own assessment; she is not shown the charity's.
+    client.force_login(carol)
+    response = client.get(reverse("dashboard"))
+    assert "Riverside Mind’s self-assessment" not in response.text
+    assert "NHS North Valley ICB’s self-assessment" in response.text
+
+
+def test_it_drops_an_assessment_once_submitted(client, alice, charity_assessment):
+    submit(charity_assessment, by=alice)
+    client.force_login(alice)
+    assert "Riverside Mind’s self-assessment" not in client.get(reverse("dashboard")).text
+
+
+def test_it_lists_my_actions_overdue_first(client, alice, partnership, charity):
+    for description, due in [("Later", "2099-01-01"), ("Overdue", "2020-01-01")]:
+        Action.objects.create(
+            partnership=partnership,
+            description=f"{description} action",
+            owner_organisation=charity,
+            owner=alice,
+            due_on=due,
+        )
+    client.force_login(alice)
+    text = client.get(reverse("dashboard")).text
+    assert text.index("Overdue action") < text.index("Later action")
+
+
+def test_it_lists_reviews_coming_due(client, carol, partnership):
+    partnership.next_review_due = timezone.localdate() + datetime.timedelta(days=20)
+    partnership.save(update_fields=["next_review_due"])
+    client.force_login(carol)
+    text = client.get(reverse("dashboard")).text
+    assert "Reviews coming due" in text
+
+
+def test_a_review_already_open_is_not_coming_due(client, carol, partnership, open_review):
+    partnership.next_review_due = timezone.localdate() + datetime.timedelta(days=20)
+    partnership.save(update_fields=["next_review_due"])
+    client.force_login(carol)
+    assert "Reviews coming due" not in client.get(reverse("dashboard")).text
