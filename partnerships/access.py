@@ -116,13 +116,24 @@ def require_add_action(user, partnership: Partnership) -> None:
         )
 
 
+def action_change_rule(user, partnership: Partnership):
+    """Whether the user may change each action of one partnership, decided once per page.
+
+    The commissioners may change every action; others only those their organisation owns
+    and they edit for.
+    """
+    if can_manage(user, partnership):
+        return lambda action: True
+    editable = set(
+        Membership.objects.filter(user=user, role__in=EDITING_ROLES).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return lambda action: action.owner_organisation_id in editable
+
+
 def can_change_action(user, action: Action) -> bool:
-    """The commissioners, or the editors of the organisation that owns the action."""
-    if can_manage(user, action.partnership):
-        return True
-    return Membership.objects.filter(
-        user=user, organisation=action.owner_organisation, role__in=EDITING_ROLES
-    ).exists()
+    return action_change_rule(user, action.partnership)(action)
 
 
 def require_change_action(user, action: Action) -> None:

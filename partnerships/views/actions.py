@@ -6,11 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from organisations.models import Membership
 from partnerships.access import (
-    EDITING_ROLES,
+    action_change_rule,
     can_add_action,
-    can_manage,
     require_add_action,
     require_change_action,
 )
@@ -72,14 +70,8 @@ def action_list(request, code):
         )
     ).order_by("closed", F("due_on").asc(nulls_last=True), "id")
 
-    # The rule of can_change_action, decided once for the page rather than once per row.
-    manages = can_manage(request.user, partnership)
-    editable = set(
-        Membership.objects.filter(user=request.user, role__in=EDITING_ROLES).values_list(
-            "organisation_id", flat=True
-        )
-    )
-    rows = [(action, manages or action.owner_organisation_id in editable) for action in actions]
+    can_change = action_change_rule(request.user, partnership)
+    rows = [(action, can_change(action)) for action in actions]
     return render(
         request,
         "partnerships/action_list.html",
