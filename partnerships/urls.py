@@ -1,16 +1,41 @@
 from django.urls import path
 
-from .views import partnerships as views
+from .views import actions, assessments, partnerships, reviews
 
 app_name = "partnerships"
+
+REVIEW = "<uuid:code>/reviews/<uuid:review_code>/"
+ASSESSMENT = REVIEW + "assessments/<uuid:assessment_code>/"
+ACTION = "<uuid:code>/actions/<uuid:action_code>/"
+
 urlpatterns = [
-    path("new/", views.partnership_create, name="create"),
-    path("<uuid:code>/", views.partnership_detail, name="detail"),
-    path("<uuid:code>/edit/", views.partnership_edit, name="edit"),
-    path("<uuid:code>/partners/", views.participant_list, name="participants"),
+    path("new/", partnerships.partnership_create, name="create"),
+    path("<uuid:code>/", partnerships.partnership_detail, name="detail"),
+    path("<uuid:code>/edit/", partnerships.partnership_edit, name="edit"),
+    path("<uuid:code>/partners/", partnerships.participant_list, name="participants"),
     path(
         "<uuid:code>/partners/<uuid:participant_code>/remove/",
-        views.participant_remove,
+        partnerships.participant_remove,
         name="participant_remove",
     ),
+    # Reviews: opened, health-checked and closed by the lead commissioner.
+    path("<uuid:code>/reviews/new/", reviews.review_open, name="review_open"),
+    path(REVIEW, reviews.review_detail, name="review_detail"),
+    path(REVIEW + "health-check/", reviews.health_check, name="health_check"),
+    path(REVIEW + "close/", reviews.review_close, name="review_close"),
+    path(REVIEW + "results/", reviews.review_results, name="review_results"),
+    # One organisation's self-assessment within a review.
+    path(ASSESSMENT, assessments.task_list, name="assessment"),
+    path(
+        ASSESSMENT + "principles/<int:number>/",
+        assessments.principle_page,
+        name="assessment_principle",
+    ),
+    path(ASSESSMENT + "check/", assessments.check_answers, name="assessment_check"),
+    path(ASSESSMENT + "submit/", assessments.submit, name="assessment_submit"),
+    # Actions agreed by the partners.
+    path("<uuid:code>/actions/", actions.action_list, name="action_list"),
+    path("<uuid:code>/actions/new/", actions.action_create, name="action_create"),
+    path(ACTION + "edit/", actions.action_edit, name="action_edit"),
+    path(ACTION + "done/", actions.action_done, name="action_done"),
 ]

@@ -26,6 +26,10 @@ def _named_patterns(resolver=None, namespace=""):
 
 def _url(name, world):
     partnership, charity = world["partnership"], world["charity"]
+    review = {"code": partnership.code, "review_code": world["open_review"].code}
+    closed = {"code": partnership.code, "review_code": world["closed_review"].code}
+    assessment = {**review, "assessment_code": world["charity_assessment"].code}
+    action = {"code": partnership.code, "action_code": world["action"].code}
     kwargs = {
         "partnerships:detail": {"code": partnership.code},
         "partnerships:edit": {"code": partnership.code},
@@ -36,6 +40,19 @@ def _url(name, world):
                 partnership=partnership, organisation=charity
             ).code,
         },
+        "partnerships:review_open": {"code": partnership.code},
+        "partnerships:review_detail": review,
+        "partnerships:health_check": review,
+        "partnerships:review_close": review,
+        "partnerships:review_results": closed,
+        "partnerships:assessment": assessment,
+        "partnerships:assessment_principle": {**assessment, "number": 1},
+        "partnerships:assessment_check": assessment,
+        "partnerships:assessment_submit": assessment,
+        "partnerships:action_list": {"code": partnership.code},
+        "partnerships:action_create": {"code": partnership.code},
+        "partnerships:action_edit": action,
+        "partnerships:action_done": action,
         "organisations:detail": {"code": charity.code},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
     }.get(name, {})
@@ -64,6 +81,46 @@ CASES = {
         "post",
         {ANON: 302, "dan": 404, "bob": 403, "alice": 403},
     ),
+    # Reviews: the lead commissioner runs them; partners follow progress and read results.
+    "partnerships:review_open": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:review_detail": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
+    "partnerships:health_check": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:review_close": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:review_results": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
+    # An assessment is its organisation's own: other partners (Carol) get 404 too.
+    "partnerships:assessment": (
+        "get",
+        {ANON: 302, "dan": 404, "carol": 404, "bob": 200, "alice": 200},
+    ),
+    "partnerships:assessment_principle": (
+        "get",
+        {ANON: 302, "dan": 404, "carol": 404, "bob": 200, "alice": 200},
+    ),
+    "partnerships:assessment_check": (
+        "get",
+        {ANON: 302, "dan": 404, "carol": 404, "bob": 200, "alice": 200},
+    ),
+    "partnerships:assessment_submit": ("post", {ANON: 302, "dan": 404, "carol": 404, "bob": 403}),
+    # Actions: any partner's editors add them; the owner's editors or commissioners change them.
+    "partnerships:action_list": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
+    "partnerships:action_create": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 200, "carol": 200},
+    ),
+    "partnerships:action_edit": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 200, "carol": 200},
+    ),
+    "partnerships:action_done": ("post", {ANON: 302, "dan": 404, "bob": 403}),
 }
 
 
@@ -73,15 +130,20 @@ def test_every_url_has_an_access_case():
 
 
 @pytest.fixture
-def world(partnership, charity, alice, bob, carol, dan):
-    return {
-        "partnership": partnership,
-        "charity": charity,
-        "alice": alice,
-        "bob": bob,
-        "carol": carol,
-        "dan": dan,
-    }
+def world(request, db):
+    names = [
+        "partnership",
+        "charity",
+        "alice",
+        "bob",
+        "carol",
+        "dan",
+        "open_review",
+        "closed_review",
+        "charity_assessment",
+        "action",
+    ]
+    return {name: request.getfixturevalue(name) for name in names}
 
 
 @pytest.mark.parametrize(
