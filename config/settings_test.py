@@ -11,6 +11,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 
+# The test servers speak plain http on loopback; production keeps the secure defaults,
+# which tests/test_security_headers.py checks with these switched back on.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+
 # Tests serve static files from the finders (live_server does); whitenoise serves the
 # collected files in production and only warns here that none are collected.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
