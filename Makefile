@@ -46,6 +46,7 @@ static/build/.built: node_modules/.installed $(wildcard static/src/*)
 		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map static/build/js/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/build/assets/
 	cp static/src/*.mjs static/build/js/
+	cp static/src/favicon.svg static/build/
 	touch $@
 
 # The tests use the real services; start them when they are installed but not answering.
