@@ -72,6 +72,7 @@ class HealthCheckForm(forms.Form):
             )
         # The principles come first, then the overall judgement.
         self.fields = {**fields, **self.fields}
+        self.helper = gds_helper(self)
 
     def principle_fields(self):
         for principle in self.principles:

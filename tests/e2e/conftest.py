@@ -4,6 +4,7 @@ Every page a test visits should pass axe-core's WCAG 2.2 AA checks: call
 `assert_no_axe_violations(page)` on each state worth checking.
 """
 
+import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -52,13 +54,17 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_db(transactional_db, django_db_serialized_rollback):
+def live_db(transactional_db):
     """A database the live server's thread can see.
 
     The live server reads committed rows only, so these tests run outside a transaction and
-    the tables are emptied afterwards. The serialized rollback restores the rows the
-    migrations created (the 2014 framework) before each test.
+    the tables are emptied afterwards, which also empties what the data migrations loaded.
+    The 2014 framework is loaded again here rather than by a serialized rollback: Playwright's
+    sync API starts its own context, in which Django's serialized copy is not visible when the
+    database was set up before the browser started.
     """
+    load_framework = importlib.import_module("principles.migrations.0002_framework_2014").load
+    load_framework(django_apps, None)
 
 
 @pytest.fixture
@@ -69,6 +75,8 @@ def demo_data(live_db):
 @pytest.fixture
 def context(browser, live_server) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    # Pages answer in milliseconds on loopback; a missing element should fail fast.
+    context.set_default_timeout(10_000)
     yield context
     context.close()
 

@@ -48,6 +48,7 @@ def test_it_keeps_what_was_typed_when_a_rating_is_missing(client, carol, open_re
     client.force_login(carol)
     response = client.post(_url(open_review), _form(rag_3="", comment_3="Plans shared late"))
     assert response.status_code == 200
+    assert "There is a problem" in response.text
     assert "Select red, amber or green for Joint Vision" in response.text
     assert "Plans shared late" in response.text
     assert not HealthCheck.objects.exists()
