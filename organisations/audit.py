@@ -1,0 +1,76 @@
+"""The audit trail: who did what, to what, from where, and when (UTC).
+
+Services call `audit(...)` inside their transaction, so an event is recorded exactly when
+the change it describes is. The request's IP address comes from `AuditContextMiddleware`.
+"""
+
+import contextvars
+
+from django.db import models
+
+from .models import AuditEvent, Organisation
+
+# Never written to the trail, whatever a caller passes.
+SECRET_FIELDS = frozenset({"password", "token", "token_hash", "secret", "key", "otp"})
+
+_ip_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("ip", default=None)
+
+
+def changes_between(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose values differ, secrets left out."""
+    return {
+        name: [_plain(before.get(name)), _plain(value)]
+        for name, value in after.items()
+        if before.get(name) != value and name not in SECRET_FIELDS
+    }
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def audit(
+    by,
+    action: str,
+    target: models.Model | None = None,
+    *,
+    organisation: Organisation | None = None,
+    changes: dict | None = None,
+) -> AuditEvent:
+    """Records one event. `by` may be None for the system or an anonymous visitor."""
+    actor = by if by is not None and by.is_authenticated else None
+    clean = {k: v for k, v in (changes or {}).items() if k not in SECRET_FIELDS}
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_email=actor.email if actor else "",
+        organisation=organisation,
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(getattr(target, "code", None) or getattr(target, "pk", "") or ""),
+        object_repr=str(target)[:200] if target is not None else "",
+        changes=clean,
+        ip_address=_ip_address.get(),
+    )
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR is the peer; behind a proxy, configure it to pass the client's address on.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    """Makes the request's IP address available to `audit` for the length of the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _ip_address.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _ip_address.reset(token)
