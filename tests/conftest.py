@@ -178,3 +178,21 @@ def submit(assessment, by=None, scores=None, default=4):
     assessment.submitted_by, assessment.submitted_at = by, timezone.now()
     assessment.save(update_fields=["state", "submitted_by", "submitted_at"])
     return assessment
+
+
+@pytest.fixture
+def world(request, db):
+    """The whole cast with a partnership in every state, for tests that walk every URL."""
+    names = [
+        "partnership",
+        "charity",
+        "alice",
+        "bob",
+        "carol",
+        "dan",
+        "open_review",
+        "closed_review",
+        "charity_assessment",
+        "action",
+    ]
+    return {name: request.getfixturevalue(name) for name in names}

@@ -129,23 +129,6 @@ def test_every_url_has_an_access_case():
     assert not missing, f"URLs without an access case in CASES: {missing}"
 
 
-@pytest.fixture
-def world(request, db):
-    names = [
-        "partnership",
-        "charity",
-        "alice",
-        "bob",
-        "carol",
-        "dan",
-        "open_review",
-        "closed_review",
-        "charity_assessment",
-        "action",
-    ]
-    return {name: request.getfixturevalue(name) for name in names}
-
-
 @pytest.mark.parametrize(
     ("name", "person", "method", "expected"),
     [
