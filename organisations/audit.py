@@ -8,7 +8,7 @@ import contextvars
 
 from django.db import models
 
-from .models import AuditEvent, Organisation
+from .models import AuditEvent, Organisation, User
 
 # Never written to the trail, whatever a caller passes.
 SECRET_FIELDS = frozenset({"password", "token", "token_hash", "secret", "key", "otp"})
@@ -74,3 +74,30 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             _ip_address.reset(token)
+
+
+def only_organisation(user) -> Organisation | None:
+    """The person's organisation when they belong to exactly one, else None (not clear)."""
+    if user is None or not user.is_authenticated:
+        return None
+    organisations = list(Organisation.objects.filter(memberships__user=user)[:2])
+    return organisations[0] if len(organisations) == 1 else None
+
+
+# Receivers of Django's authentication signals, connected in OrganisationsConfig.ready().
+
+
+def on_signed_in(sender, request, user, **kwargs):
+    audit(user, "user.signed_in", user, organisation=only_organisation(user))
+
+
+def on_sign_in_failed(sender, credentials, request=None, **kwargs):
+    # Only the email: Django has masked the password, and even masked it stays out.
+    email = str(credentials.get("username") or credentials.get("email") or "")[:254]
+    account = User.objects.filter(email__iexact=email).first() if email else None
+    audit(None, "user.sign_in_failed", account, changes={"email": email})
+
+
+def on_signed_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit(user, "user.signed_out", user, organisation=only_organisation(user))

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from organisations.audit import audit, changes_between
 from organisations.models import Membership, Organisation, User
 from partnerships.models import Action, Partnership
 
@@ -68,7 +69,15 @@ def _check(partnership: Partnership, fields: dict, changed: set[str]) -> None:
 def action_create(*, partnership: Partnership, by: User, **fields) -> Action:
     _reject_unknown(fields)
     _check(partnership, fields, changed=set(FIELDS))
-    return Action.objects.create(partnership=partnership, created_by=by, **fields)
+    action = Action.objects.create(partnership=partnership, created_by=by, **fields)
+    audit(
+        by,
+        "action.created",
+        action,
+        organisation=action.owner_organisation,
+        changes=changes_between({}, fields),
+    )
+    return action
 
 
 @transaction.atomic
@@ -81,12 +90,29 @@ def action_update(*, action: Action, by: User, **fields) -> Action:
         setattr(action, name, fields[name])
     if changed:
         action.save(update_fields=changed)
+        audit(
+            by,
+            "action.changed",
+            action,
+            organisation=action.owner_organisation,
+            changes=changes_between(
+                {name: current[name] for name in changed}, {name: fields[name] for name in changed}
+            ),
+        )
     return action
 
 
 @transaction.atomic
 def action_mark_done(*, action: Action, by: User) -> Action:
     if action.status != Action.Status.DONE:
+        status = action.status
         action.status = Action.Status.DONE
         action.save(update_fields=["status"])
+        audit(
+            by,
+            "action.done",
+            action,
+            organisation=action.owner_organisation,
+            changes={"status": [status, action.status]},
+        )
     return action

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from organisations.audit import audit, changes_between
 from organisations.models import User
 from partnerships.models import Assessment, Rating
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Principle, Score, Statement
@@ -185,6 +186,13 @@ def assessment_save_principle(
             )
         raise AssessmentConflict(current)
 
+    before = _answer_values(
+        statements,
+        {
+            rating.statement_id: Answer(rating.score, rating.comment)
+            for rating in assessment.ratings.filter(statement_id__in=statements)
+        },
+    )
     Rating.objects.bulk_create(
         [
             Rating(
@@ -203,7 +211,42 @@ def assessment_save_principle(
         statement_id__in=answers
     ).delete()
     assessment.refresh_from_db(fields=["version", "state"])
+    after = _answer_values(
+        statements,
+        {
+            statement_id: Answer(answer.score, answer.comment.strip())
+            for statement_id, answer in answers.items()
+        },
+    )
+    audit(
+        by,
+        "assessment.saved",
+        assessment,
+        organisation=assessment.organisation,
+        changes={
+            "principle": principle.number,
+            "version": [expected_version, assessment.version],
+            **changes_between(before, after),
+        },
+    )
     return assessment
+
+
+def _answer_values(statements: dict[int, Statement], answers: Mapping[int, Answer]) -> dict:
+    """{"3.2": score, "3.2 comment": text} for every statement, for the audit trail.
+
+    A statement not answered is None, so removing an answer shows as a change to None.
+    """
+    values = {}
+    for statement_id, statement in statements.items():
+        answer = answers.get(statement_id)
+        ref = statement_ref(statement)
+        if answer is None:
+            values[ref] = values[f"{ref} comment"] = None
+        else:
+            values[ref] = "don't know" if answer.score is None else answer.score
+            values[f"{ref} comment"] = answer.comment or None
+    return values
 
 
 @transaction.atomic
@@ -225,9 +268,20 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
                 for section in missing
             ]
         )
+    state, version = assessment.state, assessment.version
     assessment.state = Assessment.State.SUBMITTED
     assessment.submitted_by, assessment.submitted_at = by, timezone.now()
     assessment.version = F("version") + 1
     assessment.save(update_fields=["state", "submitted_by", "submitted_at", "version"])
     assessment.refresh_from_db(fields=["version"])
+    audit(
+        by,
+        "assessment.submitted",
+        assessment,
+        organisation=assessment.organisation,
+        changes=changes_between(
+            {"state": state, "version": version},
+            {"state": assessment.state, "version": assessment.version},
+        ),
+    )
     return assessment

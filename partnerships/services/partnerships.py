@@ -4,8 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from organisations.audit import audit, changes_between
 from organisations.models import Organisation, User
 from partnerships.models import Participant, Partnership
+from partnerships.services import acting_organisation
 from principles.models import Framework
 
 
@@ -24,16 +26,33 @@ def partnership_create(
         lead_contact=by,
         joined_on=partnership.starts_on or timezone.localdate(),
     )
+    audit(
+        by,
+        "partnership.created",
+        partnership,
+        organisation=lead_organisation,
+        changes=changes_between(
+            {}, {**fields, "framework": framework, "lead_organisation": lead_organisation}
+        ),
+    )
     return partnership
 
 
 @transaction.atomic
 def partnership_update(*, partnership: Partnership, by: User, **fields) -> Partnership:
     changed = [name for name, value in fields.items() if getattr(partnership, name) != value]
+    before = {name: getattr(partnership, name) for name in changed}
     for name in changed:
         setattr(partnership, name, fields[name])
     if changed:
         partnership.save(update_fields=changed)
+        audit(
+            by,
+            "partnership.changed",
+            partnership,
+            organisation=acting_organisation(by, partnership),
+            changes=changes_between(before, {name: fields[name] for name in changed}),
+        )
     return partnership
 
 
@@ -51,13 +70,30 @@ def participant_add(
         .first()
     )
     if participant is None:
-        return Participant.objects.create(
+        participant = Participant.objects.create(
             partnership=partnership, organisation=organisation, role=role, joined_on=joined_on
         )
-    if participant.left_on is None:
+        before = {}
+    elif participant.left_on is None:
         raise ValidationError(f"{organisation} is already a partner.")
-    participant.role, participant.joined_on, participant.left_on = role, joined_on, None
-    participant.save(update_fields=["role", "joined_on", "left_on"])
+    else:
+        before = {
+            "role": participant.role,
+            "joined_on": participant.joined_on,
+            "left_on": participant.left_on,
+        }
+        participant.role, participant.joined_on, participant.left_on = role, joined_on, None
+        participant.save(update_fields=["role", "joined_on", "left_on"])
+    audit(
+        by,
+        "participant.added",
+        participant,
+        organisation=acting_organisation(by, partnership),
+        changes=changes_between(
+            before,
+            {"organisation": organisation, "role": role, "joined_on": joined_on, "left_on": None},
+        ),
+    )
     return participant
 
 
@@ -71,4 +107,11 @@ def participant_remove(*, participant: Participant, by: User) -> Participant:
     today = timezone.localdate()
     participant.left_on = max(today, participant.joined_on or today)
     participant.save(update_fields=["left_on"])
+    audit(
+        by,
+        "participant.removed",
+        participant,
+        organisation=acting_organisation(by, participant.partnership),
+        changes=changes_between({"left_on": None}, {"left_on": participant.left_on}),
+    )
     return participant
