@@ -38,6 +38,9 @@ class EmailUserManager(UserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
+    # Turns off the reminders a person can do without; the essential ones still come
+    # (partnerships/services/reminders.py, ESSENTIAL_TEXT).
+    reminders_opt_out = models.BooleanField("only essential reminders", default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -429,3 +429,126 @@ class Action(models.Model):
             and self.due_on is not None
             and self.due_on < timezone.localdate()
         )
+
+
+class Reminder(models.Model):
+    """One email that must arrive once: the log that makes reminders exactly-once.
+
+    The sweep inserts a row per (kind, target, recipient, period) and skips rows that exist;
+    each row is then sent by its own task, which claims it, sends it and marks it sent.
+
+    The target is an explicit foreign key rather than a generic relation: the database keeps
+    it honest (a deleted review takes its reminders with it), the admin and the email join it
+    in one query, and each target has a partial unique constraint of its own, so the
+    once-only key never depends on NULLs (distinct in a unique index) and holds on SQLite too.
+    The kind says which target is set; the review-due reminder's target is the partnership.
+    """
+
+    class Kind(models.TextChoices):
+        REVIEW_DUE = "review_due", "Review coming due"
+        ASSESSMENT_DUE = "assessment_due", "Assessment due soon"
+        ASSESSMENT_OVERDUE = "assessment_overdue", "Assessment overdue"
+        ACTION_DUE = "action_due", "Action due soon"
+        ACTION_OVERDUE = "action_overdue", "Action overdue"
+        REVIEW_OPENED = "review_opened", "Review opened"
+        RESULTS_PUBLISHED = "results_published", "Results published"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reminders")
+    # No separate indexes: each target leads its partial unique constraint, which serves
+    # the lookups by target (the cascades).
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    action = models.ForeignKey(
+        Action, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    # Which occurrence: "2027-03-31:30d", "2026-11-30:overdue-2", "opened".
+    period_key = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep's look for stale pending and sending rows, and the admin's state filter.
+            models.Index(fields=["state", "created_at"], name="reminder_state_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "kind", "recipient", "period_key"],
+                condition=Q(review__isnull=True, assessment__isnull=True, action__isnull=True),
+                name="reminder_once_per_partnership",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "kind", "recipient", "period_key"],
+                condition=Q(review__isnull=False),
+                name="reminder_once_per_review",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "kind", "recipient", "period_key"],
+                condition=Q(assessment__isnull=False),
+                name="reminder_once_per_assessment",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "kind", "recipient", "period_key"],
+                condition=Q(action__isnull=False),
+                name="reminder_once_per_action",
+            ),
+            # Exactly the target the kind names, so one of the constraints above applies.
+            models.CheckConstraint(
+                condition=Q(
+                    kind="review_due",
+                    review__isnull=True,
+                    assessment__isnull=True,
+                    action__isnull=True,
+                )
+                | Q(
+                    kind__in=["assessment_due", "assessment_overdue", "review_opened"],
+                    review__isnull=True,
+                    assessment__isnull=False,
+                    action__isnull=True,
+                )
+                | Q(
+                    kind__in=["action_due", "action_overdue"],
+                    review__isnull=True,
+                    assessment__isnull=True,
+                    action__isnull=False,
+                )
+                | Q(
+                    kind="results_published",
+                    review__isnull=False,
+                    assessment__isnull=True,
+                    action__isnull=True,
+                ),
+                name="reminder_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "sending", "sent", "failed"]),
+                name="reminder_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient} ({self.period_key})"
