@@ -8,8 +8,10 @@ from .models import (
     Participant,
     Partnership,
     Rating,
+    Reminder,
     Review,
 )
+from .services import reminders
 
 
 class ParticipantInline(admin.TabularInline):
@@ -81,3 +83,58 @@ class ActionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner_organisation", "owner"]
     list_select_related = ["partnership", "owner_organisation"]
     readonly_fields = ["code", "created_by", "created_at"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The reminder log: read-only, but a failed reminder can be sent again."""
+
+    list_display = [
+        "kind",
+        "recipient",
+        "partnership",
+        "period_key",
+        "state",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["kind", "state", ("partnership", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["recipient__email", "partnership__name", "period_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient", "partnership"]
+    actions = ["resend"]
+    fields = [
+        "kind",
+        "state",
+        "recipient",
+        "partnership",
+        "review",
+        "assessment",
+        "action",
+        "period_key",
+        "attempts",
+        "last_error",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected failed reminders again")
+    def resend(self, request, queryset):
+        count = reminders.reminders_resend(reminders=queryset, by=request.user)
+        skipped = queryset.count() - count
+        message = f"{count} failed reminder{'' if count == 1 else 's'} queued to send again."
+        if skipped:
+            message += f" {skipped} not failed, so left as they were."
+        self.message_user(request, message)

@@ -1,0 +1,657 @@
+"""Reminders that arrive exactly once (DESIGN.md, "Reminders").
+
+Beat only rings the bell; PostgreSQL decides. `sweep` finds every reminder that is due with
+one set-based INSERT … SELECT, which skips rows that exist (the unique key is kind, target,
+recipient and period), so a missed, repeated or doubled sweep changes nothing. Each new row
+is queued after commit as its own task, which calls `deliver`: it claims the row, sends the
+email and marks it sent. Rows the broker lost or a worker dropped are queued again by the
+next sweep once they are stale.
+
+Who hears what:
+- review coming due, 30 and 7 days before the partnership's next review date, while no
+  review is open: the lead commissioner;
+- assessment due soon, 7 days and 1 day before the review's due date, and overdue, the day
+  after it and then weekly: the editors and admins of each current partner that has not
+  submitted; from the second overdue reminder on, the lead commissioner gets a copy;
+- action due, 3 days before, and overdue weekly: its owner, or the editors and admins of
+  the owning organisation when no one owns it;
+- at once: a review has opened (editors and admins of every current partner) and the
+  results are published (every member of every current partner).
+
+"The lead commissioner" is the lead contact of the lead commissioning organisation while
+they still edit for it, otherwise its editors and admins.
+"""
+
+import datetime
+import logging
+import smtplib
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from organisations.audit import audit
+from organisations.models import Membership, User
+from partnerships.models import (
+    Action,
+    Assessment,
+    Participant,
+    Partnership,
+    Reminder,
+    Review,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+EDITING_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
+LEAD = Participant.Role.LEAD_COMMISSIONER
+
+REVIEW_DUE_DAYS = (30, 7)
+ASSESSMENT_DUE_DAYS = (7, 1)
+ACTION_DUE_DAYS = 3
+
+# Sent even to people who turned reminders off: the one request to complete an assessment
+# when a review opens, and the lead commissioner's copy of a partner's overdue assessment.
+ESSENTIAL_TEXT = (
+    "We always send two emails: the request to complete your organisation’s self-assessment "
+    "when a review opens and, if you act for the lead commissioner, word that a partner’s "
+    "self-assessment is more than a week overdue."
+)
+
+
+# --- Selection: one row per reminder that is due ---------------------------------------
+
+COLUMNS = {
+    # Reminder column: the alias each branch of the selection gives it.
+    "kind": "r_kind",
+    "partnership_id": "r_partnership",
+    "review_id": "r_review",
+    "assessment_id": "r_assessment",
+    "action_id": "r_action",
+    "recipient_id": "r_recipient",
+    "period_key": "r_period",
+}
+NO_TARGET = Cast(Value(None), BigIntegerField())
+
+
+class DaysSince(Func):
+    """Whole days from the date in `expression` to `day`, on PostgreSQL and SQLite alike."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, day: datetime.date):
+        super().__init__(Value(day), expression)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner="::date - ", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def _key(date_field: str, suffix) -> Concat:
+    """'2026-11-30:7d': the date the reminder is about, then which of its reminders."""
+    return Concat(
+        Cast(date_field, CharField()),
+        Value(":"),
+        suffix if hasattr(suffix, "resolve_expression") else Value(suffix),
+        output_field=CharField(),
+    )
+
+
+def _overdue_key(date_field: str, today: datetime.date) -> Concat:
+    """'2026-11-30:overdue-2': the first week after the due date is 1, the next 2, …"""
+    week = (DaysSince(date_field, today) - 1) / 7 + 1
+    return _key(date_field, Concat(Value("overdue-"), Cast(week, CharField())))
+
+
+def _rows(queryset, *, kind, partnership, recipient, period_key, **target) -> QuerySet:
+    """A branch of the selection: the reminder's columns, named and ordered alike."""
+    expressions = {
+        "kind": Value(kind, output_field=CharField()),
+        "partnership_id": partnership,
+        "review_id": target.get("review", NO_TARGET),
+        "assessment_id": target.get("assessment", NO_TARGET),
+        "action_id": target.get("action", NO_TARGET),
+        "recipient_id": recipient,
+        "period_key": period_key,
+    }
+    return queryset.order_by().values(
+        **{COLUMNS[column]: expression for column, expression in expressions.items()}
+    )
+
+
+def _lead_people(path: str) -> Q:
+    """People who act for the lead commissioner, through `path` to the partnership's partners.
+
+    Its lead contact while they still edit for it, otherwise its editors and admins. Use
+    F(f"{path}__organisation__memberships__user") for the person, in the same query.
+    """
+    member = f"{path}__organisation__memberships"
+    contact_edits = Exists(
+        Membership.objects.filter(
+            user=OuterRef(f"{path}__lead_contact"),
+            organisation=OuterRef(f"{path}__organisation"),
+            role__in=EDITING_ROLES,
+            user__is_active=True,
+        )
+    )
+    return Q(
+        **{
+            f"{path}__role": LEAD,
+            f"{path}__left_on__isnull": True,
+            f"{member}__role__in": EDITING_ROLES,
+            f"{member}__user__is_active": True,
+        }
+    ) & (Q(**{f"{path}__lead_contact": F(f"{member}__user")}) | ~Q(contact_edits))
+
+
+def _wants(path: str) -> Q:
+    """The person at `path` has not turned off non-essential reminders."""
+    return Q(**{f"{path}__reminders_opt_out": False})
+
+
+def _current_partner_editors(organisation: str, partnership: str) -> Q:
+    """Editors and admins of `organisation` while it is a current partner of `partnership`."""
+    return Q(
+        **{
+            f"{organisation}__participations__partnership": F(partnership),
+            f"{organisation}__participations__left_on__isnull": True,
+            f"{organisation}__memberships__role__in": EDITING_ROLES,
+            f"{organisation}__memberships__user__is_active": True,
+        }
+    )
+
+
+def _review_due(today: datetime.date) -> QuerySet:
+    near, far = sorted(REVIEW_DUE_DAYS)
+    partnerships = Partnership.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        ~Exists(Review.objects.filter(partnership=OuterRef("pk"), state=Review.State.OPEN)),
+        _lead_people("participants"),
+        _wants("participants__organisation__memberships__user"),
+        next_review_due__range=(today, today + datetime.timedelta(days=far)),
+    )
+    return _rows(
+        partnerships,
+        kind=Kind.REVIEW_DUE,
+        partnership=F("pk"),
+        recipient=F("participants__organisation__memberships__user"),
+        period_key=Case(
+            When(
+                next_review_due__lte=today + datetime.timedelta(days=near),
+                then=_key("next_review_due", f"{near}d"),
+            ),
+            default=_key("next_review_due", f"{far}d"),
+        ),
+    )
+
+
+def _unsubmitted() -> QuerySet:
+    return Assessment.objects.filter(review__state=Review.State.OPEN).exclude(
+        state=Assessment.State.SUBMITTED
+    )
+
+
+def _assessment_rows(assessments, *, kind, period_key, recipient) -> QuerySet:
+    return _rows(
+        assessments,
+        kind=kind,
+        partnership=F("review__partnership"),
+        assessment=F("pk"),
+        recipient=recipient,
+        period_key=period_key,
+    )
+
+
+def _assessments_due(today: datetime.date) -> list[QuerySet]:
+    near, far = sorted(ASSESSMENT_DUE_DAYS)
+    editors = "organisation__memberships__user"
+    due_soon = _unsubmitted().filter(
+        _current_partner_editors("organisation", "review__partnership"),
+        _wants(editors),
+        review__due_on__range=(today, today + datetime.timedelta(days=far)),
+    )
+    overdue = _unsubmitted().filter(
+        _current_partner_editors("organisation", "review__partnership"),
+        _wants(editors),
+        review__due_on__lt=today,
+    )
+    # From the second overdue week on; essential, so sent whatever the person chose.
+    escalated = _unsubmitted().filter(
+        _lead_people("review__partnership__participants"),
+        organisation__participations__partnership=F("review__partnership"),
+        organisation__participations__left_on__isnull=True,
+        review__due_on__lt=today - datetime.timedelta(days=7),
+    )
+    return [
+        _assessment_rows(
+            due_soon,
+            kind=Kind.ASSESSMENT_DUE,
+            recipient=F(editors),
+            period_key=Case(
+                When(
+                    review__due_on__lte=today + datetime.timedelta(days=near),
+                    then=_key("review__due_on", f"{near}d"),
+                ),
+                default=_key("review__due_on", f"{far}d"),
+            ),
+        ),
+        _assessment_rows(
+            overdue,
+            kind=Kind.ASSESSMENT_OVERDUE,
+            recipient=F(editors),
+            period_key=_overdue_key("review__due_on", today),
+        ),
+        _assessment_rows(
+            escalated,
+            kind=Kind.ASSESSMENT_OVERDUE,
+            recipient=F("review__partnership__participants__organisation__memberships__user"),
+            period_key=_overdue_key("review__due_on", today),
+        ),
+    ]
+
+
+def _actions_due(today: datetime.date) -> list[QuerySet]:
+    member = "owner_organisation__memberships"
+    owners = Action.objects.filter(
+        Q(owner=F(f"{member}__user"))
+        | Q(owner__isnull=True, **{f"{member}__role__in": EDITING_ROLES}),
+        _wants(f"{member}__user"),
+        status=Action.Status.OPEN,
+        owner_organisation__participations__partnership=F("partnership"),
+        owner_organisation__participations__left_on__isnull=True,
+        **{f"{member}__user__is_active": True},
+    )
+    rows = partial(
+        _rows, partnership=F("partnership"), action=F("pk"), recipient=F(f"{member}__user")
+    )
+    return [
+        rows(
+            owners.filter(due_on__range=(today, today + datetime.timedelta(days=ACTION_DUE_DAYS))),
+            kind=Kind.ACTION_DUE,
+            period_key=_key("due_on", f"{ACTION_DUE_DAYS}d"),
+        ),
+        rows(
+            owners.filter(due_on__lt=today),
+            kind=Kind.ACTION_OVERDUE,
+            period_key=_overdue_key("due_on", today),
+        ),
+    ]
+
+
+def due_rows(today: datetime.date) -> list[QuerySet]:
+    """Every reminder due on `today`, one queryset per branch, in reminder columns."""
+    return [_review_due(today), *_assessments_due(today), *_actions_due(today)]
+
+
+def _review_opened(review: Review) -> QuerySet:
+    assessments = Assessment.objects.filter(
+        _current_partner_editors("organisation", "review__partnership"), review=review
+    )
+    return _assessment_rows(
+        assessments,
+        kind=Kind.REVIEW_OPENED,
+        recipient=F("organisation__memberships__user"),
+        period_key=Value("opened", output_field=CharField()),
+    )
+
+
+def _results_published(review: Review) -> QuerySet:
+    members = "partnership__participants__organisation__memberships__user"
+    reviews = Review.objects.filter(
+        _wants(members),
+        pk=review.pk,
+        partnership__participants__left_on__isnull=True,
+        **{f"{members}__is_active": True},
+    )
+    return _rows(
+        reviews,
+        kind=Kind.RESULTS_PUBLISHED,
+        partnership=F("partnership"),
+        review=F("pk"),
+        recipient=F(members),
+        period_key=Value("published", output_field=CharField()),
+    )
+
+
+def _insert(branches: list[QuerySet], *, now: datetime.datetime) -> list[int]:
+    """Inserts the selected reminders that do not exist yet, in one statement; their ids.
+
+    Rows go in a fixed order, so two sweeps at once wait for each other rather than
+    deadlock, and the second finds every row there.
+    """
+    first, *others = branches
+    selection = first.union(*others, all=True) if others else first
+    select_sql, params = selection.query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in COLUMNS)
+    selected = ", ".join(f"due.{quote(alias)}" for alias in COLUMNS.values())
+    order = ", ".join(str(position) for position in range(1, len(COLUMNS) + 1))
+    sql = (
+        f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}, {quote('state')}, "
+        f"{quote('attempts')}, {quote('last_error')}, {quote('created_at')}) "
+        f"SELECT {selected}, %s, 0, '', %s FROM ({select_sql}) due "
+        # WHERE keeps SQLite from reading ON CONFLICT as a join's ON.
+        f"WHERE 1 = 1 ORDER BY {order} ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (Reminder.State.PENDING, now, *params))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _stale(now: datetime.datetime) -> QuerySet:
+    """Rows the broker may have lost: pending long after they were made or last tried, or
+    sending for longer than a task may run."""
+    waited = now - datetime.timedelta(seconds=settings.REMINDER_STALE_SECONDS)
+    ran = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return Reminder.objects.filter(
+        Q(state=Reminder.State.PENDING, created_at__lt=waited)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=waited))
+        | Q(state=Reminder.State.SENDING, claimed_at__lt=ran)
+    )
+
+
+def _queue(ids: list[int]) -> None:
+    """One task per reminder. Runs after commit, so a task never finds its row missing."""
+    if not ids:
+        return
+    from partnerships.tasks import send_reminder
+
+    try:
+        if send_reminder.app.conf.task_always_eager:
+            for reminder_id in ids:
+                send_reminder.delay(reminder_id)
+            return
+        with send_reminder.app.producer_or_acquire() as producer:
+            for reminder_id in ids:
+                send_reminder.apply_async((reminder_id,), producer=producer)
+    except Exception:
+        # The rows are committed and pending: the next sweep queues them again.
+        logger.exception("Could not queue %d reminders; the next sweep will.", len(ids))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    created: int
+    requeued: int
+
+
+def sweep() -> Sweep:
+    """Creates the reminders due now and queues them, with any stale ones, after commit.
+
+    Two queries: the INSERT … SELECT of every kind at once, and the look for stale rows.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        created = _insert(due_rows(timezone.localdate(now)), now=now)
+        stale = list(_stale(now).values_list("pk", flat=True))
+        transaction.on_commit(partial(_queue, created + stale))
+    return Sweep(created=len(created), requeued=len(stale))
+
+
+def notify_review_opened(*, review: Review) -> int:
+    """Asks every current partner's editors to complete their assessment; sent after commit."""
+    created = _insert([_review_opened(review)], now=timezone.now())
+    transaction.on_commit(partial(_queue, created))
+    return len(created)
+
+
+def notify_results_published(*, review: Review) -> int:
+    """Tells every member of every current partner that the results are published."""
+    created = _insert([_results_published(review)], now=timezone.now())
+    transaction.on_commit(partial(_queue, created))
+    return len(created)
+
+
+# --- Delivery ---------------------------------------------------------------------------
+
+
+def _claimable(reminder: Reminder, now: datetime.datetime) -> bool:
+    if reminder.state == Reminder.State.PENDING:
+        return True
+    ran = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    # A worker that died mid-send leaves the row sending; after the time limit it is ours.
+    return reminder.state == Reminder.State.SENDING and reminder.claimed_at < ran
+
+
+def is_permanent(error: Exception) -> bool:
+    """The server refused this message for good (5xx): trying again would not help.
+
+    Connection failures, 4xx answers and refusals of the sender or the login are not about
+    this message, so they are tried again.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(
+            f"{code} {_text(message)} ({address})"
+            for address, (code, message) in error.recipients.items()
+        )
+    elif isinstance(error, smtplib.SMTPResponseException):
+        text = f"{error.smtp_code} {_text(error.smtp_error)}"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return text[:1000]
+
+
+def _text(message) -> str:
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
+def _settle(reminder: Reminder, **fields) -> None:
+    """Records the outcome, unless another worker has taken the row over since."""
+    Reminder.objects.filter(
+        pk=reminder.pk, state=Reminder.State.SENDING, claimed_at=reminder.claimed_at
+    ).update(**fields)
+
+
+def deliver(*, reminder_id: int) -> str:
+    """Sends one reminder if it is still to be sent; returns the state it leaves the row in.
+
+    The row is claimed (marked sending) and committed before the email goes, and marked sent
+    after: a worker killed in between leaves it sending, and the sweep hands it on once the
+    task time limit has passed. Permanent refusals mark it failed; temporary errors put it
+    back to pending and are raised, for the task to retry with backoff.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related(
+                "recipient",
+                "partnership",
+                "review",
+                "assessment__review",
+                "assessment__organisation",
+                "action__owner_organisation",
+            )
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None:
+            return "missing or locked"
+        if not _claimable(reminder, now):
+            return reminder.state
+        message = reminder_email(reminder)
+        reminder.state, reminder.claimed_at = Reminder.State.SENDING, now
+        reminder.attempts += 1
+        reminder.save(update_fields=["state", "claimed_at", "attempts"])
+
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        reason = _describe(error)
+        if is_permanent(error) or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            logger.warning("Reminder %s failed: %s", reminder.pk, reason)
+            _settle(reminder, state=Reminder.State.FAILED, last_error=reason)
+            return Reminder.State.FAILED
+        _settle(reminder, state=Reminder.State.PENDING, last_error=reason)
+        raise
+    _settle(reminder, state=Reminder.State.SENT, sent_at=timezone.now())
+    return Reminder.State.SENT
+
+
+# --- The email --------------------------------------------------------------------------
+
+
+def message_id(reminder: Reminder) -> str:
+    """The same for every attempt, so a mail system can tell a repeat from a new email."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder-{reminder.pk}@{host}>"
+
+
+def _absolute(name: str, query: dict | None = None, **kwargs) -> str:
+    url = settings.SITE_URL + reverse(f"partnerships:{name}", kwargs=kwargs)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _profile_url() -> str:
+    try:
+        return settings.SITE_URL + reverse("profile")
+    except NoReverseMatch:  # the profile page's documented address
+        return settings.SITE_URL + "/accounts/profile/"
+
+
+def is_escalation(reminder: Reminder) -> bool:
+    """The lead commissioner's copy of another organisation's overdue assessment."""
+    return (
+        reminder.kind == Kind.ASSESSMENT_OVERDUE
+        and not Membership.objects.filter(
+            user=reminder.recipient_id, organisation=reminder.assessment.organisation_id
+        ).exists()
+    )
+
+
+def email_context(reminder: Reminder) -> dict:
+    partnership = reminder.partnership
+    context = {
+        "reminder": reminder,
+        "recipient": reminder.recipient,
+        "partnership": partnership,
+        "essential": reminder.kind == Kind.REVIEW_OPENED,
+        "profile_url": _profile_url(),
+    }
+    code = partnership.code
+    if reminder.kind == Kind.REVIEW_DUE:
+        context["due_on"] = partnership.next_review_due
+        context["link"] = _absolute("review_open", code=code)
+    elif reminder.assessment_id:
+        assessment = reminder.assessment
+        review = assessment.review
+        escalation = is_escalation(reminder)
+        context.update(
+            assessment=assessment,
+            review=review,
+            organisation=assessment.organisation,
+            due_on=review.due_on,
+            escalation=escalation,
+            essential=context["essential"] or escalation,
+        )
+        if escalation:
+            context["link"] = _absolute("review_detail", code=code, review_code=review.code)
+        else:
+            context["link"] = _absolute(
+                "assessment",
+                code=code,
+                review_code=review.code,
+                assessment_code=assessment.code,
+            )
+    elif reminder.action_id:
+        action = reminder.action
+        context.update(action=action, due_on=action.due_on, organisation=action.owner_organisation)
+        context["link"] = _absolute(
+            "action_list",
+            query={"owner": action.owner_organisation.code, "status": Action.Status.OPEN},
+            code=code,
+        )
+    else:
+        review = reminder.review
+        context.update(review=review)
+        context["link"] = _absolute("review_results", code=code, review_code=review.code)
+    return context
+
+
+def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
+    context = email_context(reminder)
+    folder = f"emails/{reminder.kind}"
+    # One line, whatever a partnership's name holds: a newline would break the header.
+    subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{folder}/body.txt", context),
+        to=[reminder.recipient.email],
+        headers={
+            "Message-ID": message_id(reminder),
+            # RFC 3834: tells autoresponders not to answer.
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string(f"{folder}/body.html", context), "text/html")
+    return message
+
+
+# --- People's choices and the admin -----------------------------------------------------
+
+
+@transaction.atomic
+def person_set_reminders(*, user: User, opt_out: bool) -> User:
+    """Turns a person's non-essential reminders off (opt_out=True) or back on."""
+    if user.reminders_opt_out != opt_out:
+        user.reminders_opt_out = opt_out
+        user.save(update_fields=["reminders_opt_out"])
+        audit(
+            user,
+            "person.reminders_changed",
+            user,
+            changes={"reminders_opt_out": [not opt_out, opt_out]},
+        )
+    return user
+
+
+@transaction.atomic
+def reminders_resend(*, reminders: QuerySet, by: User) -> int:
+    """Puts failed reminders back to pending and queues them after commit; returns how many."""
+    failed = list(reminders.filter(state=Reminder.State.FAILED).select_for_update().order_by("pk"))
+    for reminder in failed:
+        reminder.state, reminder.attempts, reminder.claimed_at = Reminder.State.PENDING, 0, None
+        reminder.save(update_fields=["state", "attempts", "claimed_at"])
+        audit(by, "reminder.resent", reminder, changes={"last_error": reminder.last_error})
+    transaction.on_commit(partial(_queue, [reminder.pk for reminder in failed]))
+    return len(failed)

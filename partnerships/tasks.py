@@ -1,0 +1,38 @@
+"""Background jobs. Tasks take ids and call services; the services make them idempotent."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from partnerships.services import reminders
+
+
+# Permanent refusals (5xx) never reach the retry: `deliver` marks the reminder failed and
+# returns. Temporary ones are raised after the row is put back to pending.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_reminder(self, reminder_id: int) -> str:
+    return reminders.deliver(reminder_id=reminder_id)
+
+
+@shared_task
+def sweep_reminders() -> dict:
+    """Beat runs this every REMINDER_SWEEP_SECONDS; `manage.py send_due_reminders` is its twin."""
+    result = reminders.sweep()
+    return {"created": result.created, "requeued": result.requeued}
+
+
+# Longer than CELERY_TASK_TIME_LIMIT: a workbook of a few hundred thousand ratings takes minutes.
+@shared_task(acks_late=True, time_limit=3600)
+def build_report_workbook(user_id: int, query: dict, export_id: str) -> None:
+    """A workbook too large to build during the request; the export service makes it once."""
+    from partnerships import exports
+
+    exports.workbook_build(user_id=user_id, query=query, export_id=export_id)
