@@ -1,7 +1,12 @@
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 
 from config.forms import gds_helper
+
+from .models import Membership
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -48,4 +53,139 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].error_messages["required"] = "Enter a new password"
         self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+        self.helper = gds_helper(self)
+
+
+ROLE_CHOICES = [
+    Choice(
+        Membership.Role.ADMIN,
+        "Admin",
+        hint="Can do everything an editor can, and invite people, change roles and remove people.",
+    ),
+    Choice(
+        Membership.Role.EDITOR,
+        "Editor",
+        hint="Can complete self-assessments and manage partnerships and actions.",
+    ),
+    Choice(
+        Membership.Role.VIEWER,
+        "Viewer",
+        hint="Can see partnerships, reviews and results, but not change them.",
+    ),
+]
+
+
+def _role_field(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select admin, editor or viewer",
+            "invalid_choice": "Select admin, editor or viewer",
+        },
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="Use their work email address. The invitation link is sent to it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the email address of the person to invite",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+    )
+    role = _role_field("What can they do?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(self, legend_size=Size.MEDIUM)
+
+
+class MembershipRoleForm(forms.Form):
+    role = _role_field("Role")
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].label = f"What can {person} do?"
+        self.helper = gds_helper(self, legend_size=Size.MEDIUM)
+
+
+def _validate_name(value: str) -> None:
+    # A name is shown on many pages and in emails: plain text, on one line.
+    if any(character in "<>" or not character.isprintable() for character in value):
+        raise ValidationError("Enter your name without the characters < or >, on one line")
+
+
+class InvitationAcceptForm(auth_forms.SetPasswordForm):
+    """The invited person's password, and their name when the account is new."""
+
+    first_name = forms.CharField(
+        label="First name",
+        max_length=150,
+        validators=[_validate_name],
+        widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your first name",
+            "max_length": "First name must be 150 characters or fewer",
+        },
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=150,
+        validators=[_validate_name],
+        widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your last name",
+            "max_length": "Last name must be 150 characters or fewer",
+        },
+    )
+
+    field_order = ["first_name", "last_name", "new_password1", "new_password2"]
+    error_messages = {"password_mismatch": "Enter the same password in both fields"}
+
+    def __init__(self, *args, user, ask_name=True, **kwargs):
+        # `user` is unsaved for a new account: the validators compare the password with it.
+        super().__init__(user, *args, **kwargs)
+        if not ask_name:
+            del self.fields["first_name"], self.fields["last_name"]
+        password, again = self.fields["new_password1"], self.fields["new_password2"]
+        password.label = "Create a password"
+        password.help_text = "Use at least 12 characters. A few unrelated words make it strong."
+        password.error_messages["required"] = "Enter a password"
+        again.label = "Confirm the password"
+        again.help_text = "Type the same password again."
+        again.error_messages["required"] = "Enter the password again"
+        self.helper = gds_helper(self)
+
+    def clean(self):
+        # The password validators see the name typed here, not the blank one of a new account.
+        for name in ("first_name", "last_name"):
+            if name in self.cleaned_data:
+                setattr(self.user, name, self.cleaned_data[name])
+        return super().clean()
+
+
+class SwitchOrganisationForm(forms.Form):
+    organisation = forms.ChoiceField(
+        label="Which organisation are you working for?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the organisation you are working for"},
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(str(o.code), o.name) for o in organisations]
+        self.helper = gds_helper(self, legend_size=Size.MEDIUM)
+
+
+class MembershipRemoveForm(forms.Form):
+    """The confirmation to remove someone: no fields, only the errors of refusing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.helper = gds_helper(self)
