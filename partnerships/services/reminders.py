@@ -138,7 +138,7 @@ def _overdue_key(date_field: str, today: datetime.date) -> Concat:
 def _rows(queryset, *, kind, partnership, recipient, period_key, **target) -> QuerySet:
     """A branch of the selection: the reminder's columns, named and ordered alike."""
     expressions = {
-        "kind": Value(kind, output_field=CharField()),
+        "kind": kind if hasattr(kind, "resolve_expression") else Value(kind, CharField()),
         "partnership_id": partnership,
         "review_id": target.get("review", NO_TARGET),
         "assessment_id": target.get("assessment", NO_TARGET),
@@ -234,18 +234,41 @@ def _assessment_rows(assessments, *, kind, period_key, recipient) -> QuerySet:
     )
 
 
+def _schedule(date_field: str, today: datetime.date, days_before, *, due: str, overdue: str):
+    """Kind and period key of reminders `days_before` a date and weekly after it.
+
+    Returns (kind, period key, last day): the rows to consider are those whose date is on or
+    before the last day. Due and overdue share one branch of the selection, which keeps the
+    statement short to plan.
+    """
+    nearest_first = sorted(days_before)
+    late = Q(**{f"{date_field}__lt": today})
+    kind = Case(When(late, then=Value(overdue)), default=Value(due), output_field=CharField())
+    keys = [When(late, then=_overdue_key(date_field, today))]
+    keys += [
+        When(
+            Q(**{f"{date_field}__lte": today + datetime.timedelta(days=days)}),
+            then=_key(date_field, f"{days}d"),
+        )
+        for days in nearest_first[:-1]
+    ]
+    key = Case(*keys, default=_key(date_field, f"{nearest_first[-1]}d"))
+    return kind, key, today + datetime.timedelta(days=nearest_first[-1])
+
+
 def _assessments_due(today: datetime.date) -> list[QuerySet]:
-    near, far = sorted(ASSESSMENT_DUE_DAYS)
-    editors = "organisation__memberships__user"
-    due_soon = _unsubmitted().filter(
-        _current_partner_editors("organisation", "review__partnership"),
-        _wants(editors),
-        review__due_on__range=(today, today + datetime.timedelta(days=far)),
+    kind, key, last_day = _schedule(
+        "review__due_on",
+        today,
+        ASSESSMENT_DUE_DAYS,
+        due=Kind.ASSESSMENT_DUE,
+        overdue=Kind.ASSESSMENT_OVERDUE,
     )
-    overdue = _unsubmitted().filter(
+    editors = "organisation__memberships__user"
+    unsubmitted = _unsubmitted().filter(
         _current_partner_editors("organisation", "review__partnership"),
         _wants(editors),
-        review__due_on__lt=today,
+        review__due_on__lte=last_day,
     )
     # From the second overdue week on; essential, so sent whatever the person chose.
     escalated = _unsubmitted().filter(
@@ -255,24 +278,7 @@ def _assessments_due(today: datetime.date) -> list[QuerySet]:
         review__due_on__lt=today - datetime.timedelta(days=7),
     )
     return [
-        _assessment_rows(
-            due_soon,
-            kind=Kind.ASSESSMENT_DUE,
-            recipient=F(editors),
-            period_key=Case(
-                When(
-                    review__due_on__lte=today + datetime.timedelta(days=near),
-                    then=_key("review__due_on", f"{near}d"),
-                ),
-                default=_key("review__due_on", f"{far}d"),
-            ),
-        ),
-        _assessment_rows(
-            overdue,
-            kind=Kind.ASSESSMENT_OVERDUE,
-            recipient=F(editors),
-            period_key=_overdue_key("review__due_on", today),
-        ),
+        _assessment_rows(unsubmitted, kind=kind, recipient=F(editors), period_key=key),
         _assessment_rows(
             escalated,
             kind=Kind.ASSESSMENT_OVERDUE,
@@ -282,7 +288,10 @@ def _assessments_due(today: datetime.date) -> list[QuerySet]:
     ]
 
 
-def _actions_due(today: datetime.date) -> list[QuerySet]:
+def _actions_due(today: datetime.date) -> QuerySet:
+    kind, key, last_day = _schedule(
+        "due_on", today, [ACTION_DUE_DAYS], due=Kind.ACTION_DUE, overdue=Kind.ACTION_OVERDUE
+    )
     member = "owner_organisation__memberships"
     owners = Action.objects.filter(
         Q(owner=F(f"{member}__user"))
@@ -291,28 +300,22 @@ def _actions_due(today: datetime.date) -> list[QuerySet]:
         status=Action.Status.OPEN,
         owner_organisation__participations__partnership=F("partnership"),
         owner_organisation__participations__left_on__isnull=True,
+        due_on__lte=last_day,
         **{f"{member}__user__is_active": True},
     )
-    rows = partial(
-        _rows, partnership=F("partnership"), action=F("pk"), recipient=F(f"{member}__user")
+    return _rows(
+        owners,
+        kind=kind,
+        partnership=F("partnership"),
+        action=F("pk"),
+        recipient=F(f"{member}__user"),
+        period_key=key,
     )
-    return [
-        rows(
-            owners.filter(due_on__range=(today, today + datetime.timedelta(days=ACTION_DUE_DAYS))),
-            kind=Kind.ACTION_DUE,
-            period_key=_key("due_on", f"{ACTION_DUE_DAYS}d"),
-        ),
-        rows(
-            owners.filter(due_on__lt=today),
-            kind=Kind.ACTION_OVERDUE,
-            period_key=_overdue_key("due_on", today),
-        ),
-    ]
 
 
 def due_rows(today: datetime.date) -> list[QuerySet]:
     """Every reminder due on `today`, one queryset per branch, in reminder columns."""
-    return [_review_due(today), *_assessments_due(today), *_actions_due(today)]
+    return [_review_due(today), *_assessments_due(today), _actions_due(today)]
 
 
 def _review_opened(review: Review) -> QuerySet:
@@ -345,15 +348,20 @@ def _results_published(review: Review) -> QuerySet:
     )
 
 
+def selection_sql(branches: list[QuerySet]) -> tuple[str, tuple]:
+    """The branches as one SELECT (UNION ALL), with its parameters."""
+    first, *others = branches
+    selection = first.union(*others, all=True) if others else first
+    return selection.query.get_compiler(connection=connection).as_sql()
+
+
 def _insert(branches: list[QuerySet], *, now: datetime.datetime) -> list[int]:
     """Inserts the selected reminders that do not exist yet, in one statement; their ids.
 
     Rows go in a fixed order, so two sweeps at once wait for each other rather than
     deadlock, and the second finds every row there.
     """
-    first, *others = branches
-    selection = first.union(*others, all=True) if others else first
-    select_sql, params = selection.query.get_compiler(connection=connection).as_sql()
+    select_sql, params = selection_sql(branches)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(column) for column in COLUMNS)
     selected = ", ".join(f"due.{quote(alias)}" for alias in COLUMNS.values())

@@ -268,7 +268,7 @@ def test_two_sweeps_at_once_and_two_beat_ticks_back_to_back(worker, env, redis, 
     outputs = [process.communicate(timeout=WAIT)[0] for process in (first, second)]
     assert all(process.returncode == 0 for process in (first, second)), outputs
     # Between them they made each reminder once, whichever got there first.
-    made = sum(int(output.split(" new reminders")[0].split()[-1]) for output in outputs)
+    made = sum(int(output.split(" new reminder")[0].split()[-1]) for output in outputs)
     assert made == 50 == Reminder.objects.count()
 
     # Beat, ticking every second: two ticks, queued back to back.

@@ -12,6 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = reminders.sweep()
+        plural = "" if result.created == 1 else "s"
         self.stdout.write(
-            f"{result.created} new reminders; {result.requeued} queued again after waiting."
+            f"{result.created} new reminder{plural}; {result.requeued} queued again after waiting."
         )
