@@ -8,14 +8,14 @@ REDIS_START := redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --
 	--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 DEMO_ENV := DEBUG=true DATABASE_URL=sqlite:///db.sqlite3
 
-.PHONY: run test install assets services chromium lint clean
+.PHONY: run test install assets services chromium pango lint clean
 
-run: install assets
+run: install assets pango
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install assets services chromium lint
+test: install assets services chromium pango lint
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
@@ -59,6 +59,11 @@ services:
 # The browser tests drive Debian's Chromium; Playwright's own download cannot work offline.
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# WeasyPrint prints the PDFs through Pango, a system library pip cannot install.
+pango:
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || \
+		(apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0)
 
 clean:
 	rm -rf $(VENV) node_modules static/build staticfiles db.sqlite3

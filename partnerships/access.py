@@ -74,6 +74,21 @@ def require_can_register(user) -> None:
         )
 
 
+def can_see_reports(user) -> bool:
+    """Admins, and commissioners: editors and admins of an NHS organisation. What a report
+    holds is still only what `visible_to` lets them see."""
+    return user.is_staff or commissioning_organisations(user).exists()
+
+
+def require_reports(user) -> None:
+    if not can_see_reports(user):
+        raise PermissionDenied(
+            "Reports and exports are for commissioners (editors and admins of an NHS "
+            "organisation) and platform admins. Each partnership’s own results are on its "
+            "review results page."
+        )
+
+
 def require_results_published(review: Review) -> None:
     if review.is_open:
         raise PermissionDenied(

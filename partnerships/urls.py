@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, assessments, partnerships, reviews
+from .views import actions, assessments, partnerships, reports, reviews
 
 app_name = "partnerships"
 
@@ -38,4 +38,12 @@ urlpatterns = [
     path("<uuid:code>/actions/new/", actions.action_create, name="action_create"),
     path(ACTION + "edit/", actions.action_edit, name="action_edit"),
     path(ACTION + "done/", actions.action_done, name="action_done"),
+    # Reports and exports of the partnerships a person can see; filters in the query string.
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/csv/<slug:kind>/", reports.report_csv, name="report_csv"),
+    path("reports/workbook/", reports.report_xlsx, name="report_xlsx"),
+    path("reports/workbook/<uuid:export_id>/", reports.report_export, name="report_export"),
+    path("reports/summary/", reports.report_pdf, name="report_pdf"),
+    path("reports/<uuid:code>/", reports.partnership_report, name="partnership_report"),
+    path("reports/<uuid:code>/pdf/", reports.partnership_pdf, name="partnership_pdf"),
 ]

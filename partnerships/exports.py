@@ -1,0 +1,596 @@
+"""The report's files: CSV, an Excel workbook and PDFs of the filtered set.
+
+Every file is built from the same queries as the report page (partnerships.reports), rows
+streamed from the database a chunk at a time, so memory stays flat however many rows there
+are. The column names are documented in README.md ("Exports") and do not change.
+"""
+
+import csv
+import datetime
+import io
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models.functions import Cast
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from openpyxl import Workbook
+
+from organisations.models import Organisation, Side
+from partnerships import reports, scoring
+from partnerships.models import Action, Participant, Review
+
+# A cell that starts with one of these is read as a formula by spreadsheet programs
+# (OWASP, "CSV injection"); a leading apostrophe makes it plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_STARTS = frozenset(FORMULA_STARTS)
+CHUNK = 5000  # rows fetched from the database at a time
+REVIEW_CHUNK = 500  # reviews scored at a time for the reviews file
+BOM = "\ufeff"  # so Excel reads the CSV as UTF-8: £ and accents intact
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula, made inert. Numbers and dates pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def filename(*parts: str, extension: str, on: datetime.date | None = None) -> str:
+    """partnership-health-<parts>-<YYYY-MM-DD>.<extension>: ASCII, no path, no quotes."""
+    on = on or timezone.localdate()
+    words = [slugify(part)[:60].strip("-") for part in ("partnership-health", *parts)]
+    return "-".join([*filter(None, words), on.isoformat()]) + f".{extension}"
+
+
+def _id(field: str):
+    """A public identifier as text, made by PostgreSQL rather than row by row in Python.
+
+    SQLite stores UUIDs without hyphens, so there Django's own conversion writes them.
+    """
+    if connection.vendor == "postgresql":
+        return Cast(field, output_field=CharField())
+    return F(field)
+
+
+def _side_of(field: str):
+    """An organisation's side (NHS, local government, VCSE, other) from its kind, in SQL."""
+    return Case(
+        *(
+            When(**{field: kind}, then=Value(str(side)))
+            for kind, side in Organisation.SIDE_OF_KIND.items()
+        ),
+        default=Value(str(Side.OTHER)),
+        output_field=CharField(),
+    )
+
+
+def _score(value):
+    return None if value is None else round(value, 2)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One CSV file, and one sheet of the workbook."""
+
+    kind: str  # the CSV's name in the URL and the file name
+    title: str
+    columns: tuple[str, ...]
+    rows: Callable[[], Iterator[tuple]]
+
+
+KINDS = ("partnerships", "organisations", "reviews", "ratings", "actions")
+LABELS = {
+    "partnerships": "Partnerships",
+    "organisations": "Organisations in each partnership",
+    "reviews": "Reviews, with scores per principle",
+    "ratings": "Statement ratings behind the scores",
+    "actions": "Actions",
+}
+
+
+def sheets(user, filters: reports.Filters) -> dict[str, Sheet]:
+    """The five files of the filtered set, in the order the workbook holds them."""
+    found = {
+        "partnerships": _partnerships_sheet(user, filters),
+        "organisations": _organisations_sheet(user, filters),
+        "reviews": _reviews_sheet(user, filters),
+        "ratings": _ratings_sheet(user, filters),
+        "actions": _actions_sheet(user, filters),
+    }
+    return {kind: found[kind] for kind in KINDS}
+
+
+def _partnerships_sheet(user, filters):
+    columns = (
+        "partnership_id",
+        "name",
+        "type",
+        "service_area",
+        "icb",
+        "icb_ods_code",
+        "nhs_region",
+        "framework",
+        "starts_on",
+        "ends_on",
+        "annual_value_gbp",
+        "contract_reference",
+        "review_frequency_months",
+        "next_review_due",
+        "current_partners",
+    )
+
+    def rows():
+        partnerships = (
+            reports.partnerships_for(user, filters)
+            .annotate(
+                current_partners=Count("participants", filter=Q(participants__left_on__isnull=True))
+            )
+            .order_by("name", "pk")
+            .values_list(
+                _id("code"),
+                "name",
+                "kind",
+                "service_area",
+                "icb__name",
+                "icb__ods_code",
+                "icb__region",
+                "framework__name",
+                "framework__version",
+                "starts_on",
+                "ends_on",
+                "annual_value",
+                "contract_reference",
+                "review_frequency_months",
+                "next_review_due",
+                "current_partners",
+            )
+        )
+        for row in partnerships.iterator(chunk_size=CHUNK):
+            code, name, kind, area, icb, ods, region, fw_name, fw_version, *rest = row
+            framework = f"{fw_name} ({fw_version})"
+            starts, ends, value, reference, frequency, due, partners = rest
+            yield (
+                code,
+                name,
+                kind,
+                area,
+                icb,
+                ods,
+                region,
+                framework,
+                starts,
+                ends,
+                value,
+                reference,
+                frequency,
+                due,
+                partners,
+            )
+
+    return Sheet("partnerships", "Partnerships", columns, rows)
+
+
+def _organisations_sheet(user, filters):
+    columns = (
+        "partnership_id",
+        "partnership",
+        "organisation_id",
+        "organisation",
+        "organisation_type",
+        "side",
+        "role",
+        "joined_on",
+        "left_on",
+        "ods_code",
+        "charity_number",
+        "charity_regulator",
+        "company_number",
+        "nhs_region",
+        "income_band",
+    )
+
+    def rows():
+        participants = (
+            Participant.objects.filter(
+                partnership__in=reports.partnerships_for(user, filters).values("pk")
+            )
+            .order_by("partnership__name", "partnership_id", "organisation__name", "pk")
+            .values_list(
+                _id("partnership__code"),
+                "partnership__name",
+                _id("organisation__code"),
+                "organisation__name",
+                "organisation__kind",
+                _side_of("organisation__kind"),
+                "role",
+                "joined_on",
+                "left_on",
+                "organisation__ods_code",
+                "organisation__charity_number",
+                "organisation__charity_regulator",
+                "organisation__company_number",
+                "organisation__region",
+                "organisation__income_band",
+            )
+        )
+        return participants.iterator(chunk_size=CHUNK)
+
+    return Sheet("organisations", "Organisations", columns, rows)
+
+
+PRINCIPLE_FIGURES = ("score", "rag", "nhs", "local_government", "vcse", "gap", "gap_flag", "spread")
+
+
+def _reviews_sheet(user, filters):
+    framework = filters.framework
+    numbers = list(framework.principles.values_list("number", flat=True)) if framework else []
+    columns = (
+        "partnership_id",
+        "partnership",
+        "review_id",
+        "framework",
+        "state",
+        "opened_on",
+        "due_on",
+        "closed_on",
+        "timeliness",
+        "commissioner_rating",
+        "index",
+        "partners_rating",
+        *(f"principle_{n}_{figure}" for n in numbers for figure in PRINCIPLE_FIGURES),
+    )
+
+    def rows():
+        if framework is None:
+            return
+        today = timezone.localdate()
+        reviews = (
+            reports.reviews_for(user, filters)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                _id("partnership__code"),
+                "partnership__name",
+                _id("code"),
+                "state",
+                "opened_on",
+                "due_on",
+                "closed_on",
+                "overall_rag",
+            )
+        )
+        last = 0
+        while True:
+            # Keyset pages: each chunk is scored with the report page's own SQL.
+            chunk = list(reviews.filter(pk__gt=last)[:REVIEW_CHUNK])
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            closed = [row[0] for row in chunk if row[4] == Review.State.CLOSED]
+            scores = reports.review_scores(closed, framework)
+            for pk, code, name, review_code, state, opened, due, closed_on, rag in chunk:
+                figures = scores.get(pk, {})
+                index, partners_rag = figures.get(None, (None, None))
+                yield (
+                    code,
+                    name,
+                    review_code,
+                    str(framework),
+                    state,
+                    opened,
+                    due,
+                    closed_on,
+                    _timeliness(state, due, closed_on, today),
+                    rag,
+                    None if index is None else round(index, 1),
+                    partners_rag,
+                    *(value for n in numbers for value in _principle_figures(figures.get(n))),
+                )
+
+    return Sheet("reviews", "Reviews", columns, rows)
+
+
+def _timeliness(state, due, closed_on, today):
+    if state == Review.State.CLOSED:
+        return "on_time" if closed_on <= due else "late"
+    return "overdue" if due < today else "open"
+
+
+def _principle_figures(figures):
+    if figures is None:
+        return (None,) * len(PRINCIPLE_FIGURES)
+    score, nhs, local_government, vcse, gap, spread = figures
+    return (
+        _score(score),
+        scoring.rag_for(score),
+        _score(nhs),
+        _score(local_government),
+        _score(vcse),
+        _score(gap),
+        scoring.gap_flag_for(gap),
+        _score(spread),
+    )
+
+
+def _ratings_sheet(user, filters):
+    columns = (
+        "partnership_id",
+        "partnership",
+        "review_id",
+        "review_closed_on",
+        "organisation_id",
+        "organisation",
+        "side",
+        "principle_number",
+        "principle",
+        "statement_number",
+        "statement",
+        "score",
+        "dont_know",
+    )
+
+    def rows():
+        return ratings_queryset(user, filters).iterator(chunk_size=CHUNK)
+
+    return Sheet("ratings", "Ratings", columns, rows)
+
+
+def ratings_queryset(user, filters):
+    """The ratings file's rows, worked out by the database so each passes straight through."""
+    return (
+        reports.ratings_for(user, filters)
+        .order_by("assessment__review_id", "assessment__organisation__name", "statement_id")
+        .values_list(
+            _id("assessment__review__partnership__code"),
+            "assessment__review__partnership__name",
+            _id("assessment__review__code"),
+            "assessment__review__closed_on",
+            _id("assessment__organisation__code"),
+            "assessment__organisation__name",
+            _side_of("assessment__organisation__kind"),
+            "statement__principle__number",
+            "statement__principle__name",
+            "statement__order",
+            "statement__text",
+            "score",
+            Case(When(score__isnull=True, then=Value("yes")), default=Value("")),
+        )
+    )
+
+
+def _actions_sheet(user, filters):
+    columns = (
+        "partnership_id",
+        "partnership",
+        "action_id",
+        "description",
+        "principle_number",
+        "principle",
+        "review_id",
+        "owner_organisation",
+        "owner",
+        "due_on",
+        "status",
+        "overdue",
+        "created_on",
+    )
+
+    def rows():
+        today = timezone.localdate()
+        actions = (
+            reports.actions_for(user, filters)
+            .order_by("partnership__name", "partnership_id", "due_on", "pk")
+            .values_list(
+                _id("partnership__code"),
+                "partnership__name",
+                _id("code"),
+                "description",
+                "principle__number",
+                "principle__name",
+                _id("review__code"),
+                "owner_organisation__name",
+                "owner__first_name",
+                "owner__last_name",
+                "due_on",
+                "status",
+                "created_at",
+            )
+        )
+        for row in actions.iterator(chunk_size=CHUNK):
+            *start, first, last, due, status, created = row
+            overdue = status == Action.Status.OPEN and due is not None and due < today
+            owner = f"{first or ''} {last or ''}".strip() or None
+            yield (
+                *start,
+                owner,
+                due,
+                status,
+                _yes(overdue),
+                timezone.localdate(created),
+            )
+
+    return Sheet("actions", "Actions", columns, rows)
+
+
+# CSV
+
+
+def csv_chunks(sheet: Sheet, *, rows_per_chunk: int = 1000) -> Iterator[str]:
+    """The CSV as text chunks: a byte-order mark and the header, then the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(sheet.columns)
+    yield BOM + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    count = 0
+    for row in sheet.rows():
+        # Inline rather than a call per cell: the ratings file has millions of cells.
+        writer.writerow(
+            [neutralise(v) if isinstance(v, str) and v[:1] in _STARTS else v for v in row]
+        )
+        count += 1
+        if count == rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            count = 0
+    if count:
+        yield buffer.getvalue()
+
+
+# Excel
+
+
+def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
+    """A workbook with a sheet per CSV, written row by row (openpyxl's write-only mode keeps
+    only the current row in memory)."""
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.title)
+        worksheet.append(list(sheet.columns))
+        for row in sheet.rows():
+            worksheet.append([_excel_value(value) for value in row])
+    workbook.save(path)
+
+
+def _excel_value(value):
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def workbook_rows(user, filters) -> int:
+    """How big the workbook will be: the ratings are by far its largest sheet."""
+    return reports.ratings_for(user, filters).count()
+
+
+def exports_dir(user) -> Path:
+    """Where a person's background workbooks wait for download; only they are shown them."""
+    return Path(settings.MEDIA_ROOT) / "exports" / str(user.pk)
+
+
+# PDF
+
+
+_SVG_START = re.compile(r"(<svg\b[^>]*>)")
+# WeasyPrint reports each step of every PDF at INFO; only its warnings are worth a log line.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def render_pdf(template: str, context: dict, request=None) -> bytes:
+    """The HTML of a template, printed by WeasyPrint (imported here: it loads Pango).
+
+    The charts are the page's own SVG; WeasyPrint styles an inline SVG only from a style
+    element inside it, so each gets the chart rules there.
+    """
+    from weasyprint import HTML
+
+    html = render_to_string(template, context, request=request)
+    chart_rules = render_to_string("partnerships/pdf/charts.css")
+    html = _SVG_START.sub(lambda m: f"{m.group(1)}<style>{chart_rules}</style>", html)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+# Workbooks too large to build during a request.
+
+
+def workbook_queue(*, user, filters: reports.Filters) -> uuid.UUID:
+    """Marks a workbook as being prepared and queues its build once the request commits."""
+    from partnerships.tasks import build_report_workbook
+
+    export_id = uuid.uuid4()
+    folder = exports_dir(user)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{export_id}.pending").touch()
+    query = filters.query()
+    transaction.on_commit(
+        lambda: build_report_workbook.delay(user_id=user.pk, query=query, export_id=str(export_id))
+    )
+    return export_id
+
+
+def workbook_build(*, user_id: int, query: dict, export_id: str) -> Path | None:
+    """Builds a queued workbook and emails its link to the person who asked for it.
+
+    The person's access is checked again now, with the filters read afresh through the
+    form, so the file holds what they may see today. A build that has already finished is
+    not done again (nor emailed again), so a repeated message changes nothing.
+    """
+    from organisations.models import User
+    from partnerships.access import can_see_reports
+    from partnerships.forms.reports import ReportFilterForm
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    export_id = str(uuid.UUID(export_id))
+    if user is None:
+        return None
+    folder = exports_dir(user)
+    target = folder / f"{export_id}.xlsx"
+    if target.exists():
+        return target
+    partial = folder / f"{export_id}.xlsx.part"
+    try:
+        if not can_see_reports(user):
+            raise PermissionError(f"User {user_id} may no longer see reports.")
+        filters = ReportFilterForm(QueryDict(urlencode(query)), user=user).filters()
+        folder.mkdir(parents=True, exist_ok=True)
+        write_workbook(partial, sheets(user, filters).values())
+        partial.replace(target)  # atomic: the download never sees half a file
+    except Exception:
+        (folder / f"{export_id}.failed").touch()
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        (folder / f"{export_id}.pending").unlink(missing_ok=True)
+    link = settings.SITE_URL + reverse("partnerships:report_export", args=[export_id])
+    context = {"user": user, "link": link, "keep_days": EXPORT_KEEP_DAYS}
+    send_mail(
+        render_to_string("emails/export_ready/subject.txt", context).strip(),
+        render_to_string("emails/export_ready/body.txt", context),
+        None,
+        [user.email],
+    )
+    _remove_old_exports(folder)
+    return target
+
+
+EXPORT_KEEP_DAYS = 7
+
+
+def _remove_old_exports(folder: Path) -> None:
+    cutoff = timezone.now().timestamp() - EXPORT_KEEP_DAYS * 24 * 60 * 60
+    for path in folder.iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def export_state(user, export_id) -> tuple[str, Path | None]:
+    """("ready", file), ("pending", None), ("failed", None) or ("missing", None)."""
+    folder = exports_dir(user)
+    ready = folder / f"{export_id}.xlsx"
+    if ready.exists():
+        return "ready", ready
+    for state in ("pending", "failed"):
+        if (folder / f"{export_id}.{state}").exists():
+            return state, None
+    return "missing", None

@@ -1,0 +1,153 @@
+from crispy_forms_gds.layout import Div, Layout
+from crispy_forms_gds.widgets import DateInputWidget
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from config.forms import gds_helper
+from organisations.models import Organisation
+from partnerships.forms.common import DateField
+from partnerships.models import Participant, Partnership
+from partnerships.reports import Filters
+from principles.models import Framework
+
+IGNORED = "The report ignores this filter until it is corrected."
+
+
+class _NamedDateWidget(DateInputWidget):
+    """closed_from_day=1&closed_from_month=4&… reads better in a shared link than _0, _1, _2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widgets_names = ["_day", "_month", "_year"]
+
+
+class _FrameworkChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, framework):
+        return str(framework)
+
+
+class _CodeChoiceField(forms.ModelChoiceField):
+    """Chosen by public code; a value that is not a code at all is just not in the list."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
+class ReportFilterForm(forms.Form):
+    """The report's filters, read from the URL. Every picker offers only what the person's
+    partnerships hold; a value that does not fit is explained and then ignored."""
+
+    framework = _FrameworkChoiceField(
+        label="Framework version",
+        queryset=Framework.objects.none(),
+        required=False,
+        empty_label=None,
+        help_text="Scores are compared only within one version of the framework.",
+        error_messages={"invalid_choice": f"Select a framework version from the list. {IGNORED}"},
+    )
+    region = forms.ChoiceField(
+        label="NHS region",
+        choices=[("", "All regions"), *Organisation.Region.choices],
+        required=False,
+        error_messages={"invalid_choice": f"Select an NHS region from the list. {IGNORED}"},
+    )
+    icb = _CodeChoiceField(
+        label="ICB",
+        queryset=Organisation.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="All ICBs",
+        error_messages={"invalid_choice": f"Select an ICB from the list. {IGNORED}"},
+    )
+    kind = forms.ChoiceField(
+        label="Partnership type",
+        choices=[("", "All types"), *Partnership.Kind.choices],
+        required=False,
+        error_messages={"invalid_choice": f"Select a partnership type from the list. {IGNORED}"},
+    )
+    service_area = forms.ChoiceField(
+        label="Service area",
+        choices=[],
+        required=False,
+        error_messages={"invalid_choice": f"Select a service area from the list. {IGNORED}"},
+    )
+    organisation = _CodeChoiceField(
+        label="Organisation",
+        queryset=Organisation.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="All organisations",
+        help_text="Partnerships this organisation is, or was, a partner in.",
+        error_messages={"invalid_choice": f"Select an organisation from the list. {IGNORED}"},
+    )
+    closed_from = DateField(label="Reviews closed from", help_text="For example, 1 4 2025")
+    closed_to = DateField(label="Reviews closed to", help_text="For example, 31 3 2026")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = Partnership.objects.visible_to(user).values("pk")
+        frameworks = Framework.objects.filter(Q(published=True) | Q(reviews__isnull=False))
+        self.fields["framework"].queryset = frameworks.distinct().order_by("name", "-version")
+        self.default_framework = Framework.objects.current() or frameworks.first()
+        if self.is_bound and not self.data.get("framework") and self.default_framework:
+            # The select shows the framework the report uses when none is chosen.
+            self.data = self.data.copy()
+            self.data["framework"] = str(self.default_framework.pk)
+        self.fields["icb"].queryset = Organisation.objects.filter(
+            pk__in=Partnership.objects.filter(pk__in=visible).values("icb")
+        ).order_by("name")
+        areas = (
+            Partnership.objects.filter(pk__in=visible)
+            .exclude(service_area="")
+            .values_list("service_area", flat=True)
+            .distinct()
+            .order_by("service_area")
+        )
+        self.fields["service_area"].choices = [("", "All service areas")] + [
+            (area, area) for area in areas
+        ]
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            pk__in=Participant.objects.filter(partnership__in=visible).values("organisation")
+        ).order_by("name")
+        for name in ("closed_from", "closed_to"):
+            self.fields[name].widget = _NamedDateWidget()
+        self.helper = gds_helper(self)
+        column = "govuk-grid-column-one-half"
+        self.helper.layout = Layout(
+            Div(
+                Div("framework", "region", "icb", "kind", css_class=column),
+                Div("service_area", "organisation", "closed_from", "closed_to", css_class=column),
+                css_class="govuk-grid-row",
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("closed_from"), cleaned.get("closed_to")
+        if start and end and end < start:
+            self.add_error(
+                "closed_to",
+                f"Reviews closed to must be the same as or after reviews closed from. {IGNORED}",
+            )
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The valid filters; the framework is the current one unless another is chosen."""
+        self.is_valid()
+        chosen = self.cleaned_data
+        return Filters(
+            framework=chosen.get("framework") or self.default_framework,
+            region=chosen.get("region") or "",
+            icb=chosen.get("icb"),
+            kind=chosen.get("kind") or "",
+            service_area=chosen.get("service_area") or "",
+            organisation=chosen.get("organisation"),
+            closed_from=chosen.get("closed_from"),
+            closed_to=chosen.get("closed_to"),
+        )
