@@ -8,12 +8,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from organisations.models import Organisation
 from partnerships.models import Action, Partnership, Review
 from partnerships.reports import LARGEST_GAPS
 from partnerships.templatetags.scores import index, score, signed
 from tests.partnerships.report_seed import expected_latest, seed, tables
+
+HOSTILE = st.one_of(
+    st.just("<script>alert(1)</script>"),
+    st.sampled_from(["-1", "0", "99999999999999999999", "1e309", "NaN", "31", "2.5", "∞", ""]),
+    st.uuids().map(str),
+    st.text(max_size=40),
+)
 
 
 @pytest.fixture
@@ -299,3 +308,33 @@ def test_ten_thousand_partnerships_cost_no_more_queries(client, ada, seeded, fra
     assert report.partnerships == 10_000 + len(_all(seeded))
     assert len(report.heatmap) == 50 and report.heatmap_page == 3
     assert 'page=4#heatmap" rel="next"' in response.text
+
+
+FILTER_FIELDS = [
+    "framework",
+    "region",
+    "icb",
+    "kind",
+    "service_area",
+    "organisation",
+    "page",
+    *(f"closed_{end}_{part}" for end in ("from", "to") for part in ("day", "month", "year")),
+]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_query_string_gets_a_page_never_an_error(client, carol, data):
+    """Whatever a link carries, the report answers, explains and never echoes script."""
+    query = {}
+    for field in FILTER_FIELDS:
+        if data.draw(st.booleans(), label=f"{field} given"):
+            query[field] = data.draw(HOSTILE, label=field)
+    client.force_login(carol)
+    response = client.get(reverse("partnerships:reports"), query)
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
