@@ -2,7 +2,7 @@
 
 Every file is built from the same queries as the report page (partnerships.reports), rows
 streamed from the database a chunk at a time, so memory stays flat however many rows there
-are. The column names are documented in README.md ("Exports") and do not change.
+are. The column names are documented in README.md ("Reports and exports") and do not change.
 """
 
 import csv
