@@ -1,4 +1,13 @@
-"""Response headers every page carries (issue: headers and cookies; DESIGN.md security)."""
+"""Response headers every page carries (issue: headers and cookies; DESIGN.md security), and
+the session time limits (issue: sign-in).
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 
 # Scripts and styles come only from this site: no inline code, so no 'unsafe-inline'.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -45,3 +54,66 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# Session keys, in seconds since the epoch (JSON-serialisable and cheap to compare).
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN_AT = "last_seen_at"
+# Last activity is written at most this often, so most pages cost no session write.
+LAST_SEEN_GRANULARITY_SECONDS = 60
+
+
+def duration_in_words(seconds: int) -> str:
+    """'12 hours', '30 minutes', '1 minute': the limits as the messages say them."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, -(-seconds // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def record_sign_in(session, *, now: int | None = None) -> None:
+    """Starts both clocks; the middleware calls it on a signed-in session's first request."""
+    now = int(time.time()) if now is None else now
+    session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+
+
+class SessionPolicyMiddleware:
+    """Signs a person out after SESSION_IDLE_SECONDS without a request, or SESSION_MAX_SECONDS
+    after they signed in, and says why on the sign-in page.
+
+    `logout` flushes the session, so the old session row is deleted on the server.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            expired = self._check(request)
+            if expired:
+                return expired
+        return self.get_response(request)
+
+    def _check(self, request):
+        session, now = request.session, int(time.time())
+        signed_in_at, last_seen_at = session.get(SIGNED_IN_AT), session.get(LAST_SEEN_AT)
+        if signed_in_at is None or last_seen_at is None:
+            record_sign_in(session, now=now)
+            return None
+        if now - signed_in_at >= settings.SESSION_MAX_SECONDS:
+            return self._sign_out(
+                request, f"after {duration_in_words(settings.SESSION_MAX_SECONDS)}"
+            )
+        if now - last_seen_at >= settings.SESSION_IDLE_SECONDS:
+            idle = duration_in_words(settings.SESSION_IDLE_SECONDS)
+            return self._sign_out(request, f"after {idle} without activity")
+        if now - last_seen_at >= LAST_SEEN_GRANULARITY_SECONDS:
+            session[LAST_SEEN_AT] = now
+        return None
+
+    @staticmethod
+    def _sign_out(request, why: str):
+        logout(request)
+        messages.info(request, f"You were signed out {why}. Sign in again to continue.")
+        return redirect_to_login(request.get_full_path())

@@ -1,8 +1,11 @@
-"""Sign in, sign out and password reset: Django's views with GOV.UK forms."""
+"""Sign in, sign out and password reset (Django's views with GOV.UK forms), two-factor
+authentication and the profile page.
+"""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views_auth
 from .forms import PasswordResetForm, SetPasswordForm, SignInForm
 
 urlpatterns = [
@@ -40,4 +43,13 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("profile/", views_auth.profile, name="profile"),
+    path("two-factor/set-up/", views_auth.setup, name="two_factor_setup"),
+    path("two-factor/verify/", views_auth.verify, name="two_factor_verify"),
+    path(
+        "two-factor/recovery-codes/",
+        views_auth.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/turn-off/", views_auth.turn_off, name="two_factor_turn_off"),
 ]

@@ -1,0 +1,325 @@
+"""Two-factor authentication: an authenticator app (TOTP) and recovery codes; required for
+platform admins and organisation admins, open to everyone."""
+
+import datetime
+import time
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
+
+from organisations.models import AuditEvent, Membership
+from organisations.views_auth import RECOVERY_CODE_COUNT, two_factor_turn_on
+from tests.conftest import make_user, sign_in
+
+SETUP = reverse("two_factor_setup")
+VERIFY = reverse("two_factor_verify")
+RECOVERY = reverse("two_factor_recovery_codes")
+TURN_OFF = reverse("two_factor_turn_off")
+WRONG = "The code is not right."
+THROTTLED = "You have entered too many wrong codes."
+
+
+def code_for(key: str, *, later: int = 0) -> str:
+    """The code an authenticator app with this hex key shows, `later` seconds from now."""
+    totp = TOTP(bytes.fromhex(key))
+    totp.time = time.time() + later
+    return f"{totp.token():06d}"
+
+
+def wrong_code(key: str) -> str:
+    accepted = {code_for(key, later=seconds) for seconds in (-30, 0, 30)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
+def with_app(user) -> TOTPDevice:
+    return two_factor_turn_on(user=user, key=random_hex(20))
+
+
+def recovery_codes(user) -> list[str]:
+    return list(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+
+
+@pytest.fixture
+def org_admin(charity):
+    return make_user("olu@riverside.example", charity, Membership.Role.ADMIN)
+
+
+# Set-up ---------------------------------------------------------------------------------
+
+
+def test_anyone_can_set_up_an_authenticator_app(client, alice):
+    client.force_login(alice)
+    page = client.get(SETUP)
+    assert page.status_code == 200
+    assert '<svg role="img"' in page.text
+    assert "QR code to add Partnership Health to your authenticator app" in page.text
+    key = client.session["two_factor_setup_key"]
+    assert page.context["secret"].replace(" ", "") in page.text.replace(" ", "")
+
+    response = client.post(SETUP, {"code": code_for(key)})
+
+    assert response.status_code == 302
+    assert response.url.startswith(RECOVERY)
+    device = TOTPDevice.objects.get(user=alice)
+    assert device.confirmed and device.key == key
+    assert len(recovery_codes(alice)) == RECOVERY_CODE_COUNT
+    codes_page = client.get(response.url)
+    for code in recovery_codes(alice):
+        assert f"<code>{code}</code>" in codes_page.text
+    profile = client.get(reverse("profile"))
+    assert "govuk-tag--green" in profile.text
+    assert f"{RECOVERY_CODE_COUNT} left" in profile.text
+    assert AuditEvent.objects.filter(action="user.two_factor_turned_on", actor=alice).exists()
+
+
+def test_the_secret_stays_the_same_until_the_app_is_confirmed(client, alice):
+    client.force_login(alice)
+    first = client.get(SETUP).context["secret"]
+    assert client.get(SETUP).context["secret"] == first
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+
+
+def test_a_wrong_code_at_set_up_says_so_beside_the_field(client, alice):
+    client.force_login(alice)
+    client.get(SETUP)
+    key = client.session["two_factor_setup_key"]
+    response = client.post(SETUP, {"code": wrong_code(key)})
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert 'id="id_code_1_error"' in response.text
+    assert WRONG in response.text
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("", "Enter the 6-digit code from your authenticator app"), ("12ab", "Enter the code as 6")],
+)
+def test_set_up_asks_for_six_digits(client, alice, code, message):
+    client.force_login(alice)
+    response = client.post(SETUP, {"code": code})
+    assert message in response.text
+
+
+def test_a_new_app_replaces_the_old_one(client, alice):
+    old = with_app(alice)
+    client.force_login(alice)
+    page = client.get(SETUP)
+    assert "This replaces the authenticator app you use now" in page.text
+    key = client.session["two_factor_setup_key"]
+    client.post(SETUP, {"code": code_for(key)})
+    assert list(TOTPDevice.objects.filter(user=alice).values_list("key", flat=True)) == [key]
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+
+
+def test_the_code_that_confirmed_the_app_cannot_sign_in_again(client, alice):
+    client.force_login(alice)
+    client.get(SETUP)
+    key = client.session["two_factor_setup_key"]
+    code = code_for(key)
+    client.post(SETUP, {"code": code})
+    client.post(reverse("logout"))
+
+    sign_in(client, alice)
+    response = client.post(VERIFY, {"code": code})
+    assert WRONG in response.text
+
+
+# The second step at sign-in -------------------------------------------------------------
+
+
+def test_sign_in_asks_for_the_code_before_any_other_page(client, alice, partnership):
+    device = with_app(alice)
+    response = sign_in(client, alice)
+    assert response.url == reverse("dashboard")
+
+    for url in (reverse("dashboard"), reverse("profile"), SETUP, RECOVERY, TURN_OFF):
+        blocked = client.get(url)
+        assert blocked.status_code == 302, url
+        assert blocked.url.startswith(f"{VERIFY}?next="), url
+    assert client.get(VERIFY).status_code == 200
+
+    key_before = client.cookies["sessionid"].value
+    verified = client.post(
+        f"{VERIFY}?next=/partnerships/{partnership.code}/", {"code": code_for(device.key)}
+    )
+
+    assert verified.status_code == 302
+    assert verified.url == f"/partnerships/{partnership.code}/"
+    assert client.cookies["sessionid"].value != key_before
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_a_wrong_code_is_refused_with_a_message(client, alice):
+    device = with_app(alice)
+    sign_in(client, alice)
+    response = client.post(VERIFY, {"code": wrong_code(device.key)})
+    assert response.status_code == 200
+    assert WRONG in response.text
+    assert 'id="id_code_1_error"' in response.text
+    assert client.get(reverse("dashboard")).url.startswith(VERIFY)
+
+
+def test_repeated_wrong_codes_are_slowed_down(client, alice):
+    device = with_app(alice)
+    sign_in(client, alice)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post(VERIFY, {"code": wrong_code(device.key)})
+        throttled = client.post(VERIFY, {"code": code_for(device.key)})
+    assert THROTTLED in throttled.text
+    assert "Wait 1 second, then try again." in throttled.text
+
+    with time_machine.travel(start + datetime.timedelta(seconds=2), tick=False):
+        response = client.post(VERIFY, {"code": code_for(device.key)})
+    assert response.status_code == 302
+
+
+def test_a_recovery_code_works_once(client, alice):
+    with_app(alice)
+    code = recovery_codes(alice)[0]
+    sign_in(client, alice)
+    response = client.post(VERIFY, {"code": code.upper()[:4] + " " + code.upper()[4:]})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert len(recovery_codes(alice)) == RECOVERY_CODE_COUNT - 1
+    client.post(reverse("logout"))
+
+    sign_in(client, alice)
+    again = client.post(VERIFY, {"code": code})
+    assert WRONG in again.text
+
+
+def test_the_next_address_must_be_on_this_site(client, alice):
+    device = with_app(alice)
+    sign_in(client, alice)
+    response = client.post(
+        f"{VERIFY}?next=https://elsewhere.example/", {"code": code_for(device.key)}
+    )
+    assert response.url == reverse("dashboard")
+
+
+def test_a_person_waiting_for_the_code_can_sign_out(client, alice):
+    with_app(alice)
+    sign_in(client, alice)
+    response = client.post(reverse("logout"))
+    assert response.url == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_stolen_password_cannot_replace_the_app(client, alice):
+    device = with_app(alice)
+    sign_in(client, alice)
+    response = client.post(SETUP, {"code": "123456"})
+    assert response.url.startswith(VERIFY)
+    assert list(TOTPDevice.objects.filter(user=alice)) == [device]
+
+
+def test_people_without_an_app_who_need_none_go_straight_in(client, alice):
+    sign_in(client, alice)
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(VERIFY).url == reverse("dashboard")
+
+
+# Required for admins --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("person", ["ada", "org_admin"])
+def test_admins_must_set_up_two_factor_before_anything_else(request, client, person):
+    user = request.getfixturevalue(person)
+    sign_in(client, user)
+
+    for url in (reverse("dashboard"), reverse("profile"), RECOVERY, "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(f"{SETUP}?next="), url
+
+    page = client.get(SETUP)
+    assert "Platform admins and organisation admins must use two-factor authentication" in page.text
+    key = client.session["two_factor_setup_key"]
+    done = client.post(f"{SETUP}?next=/", {"code": code_for(key)})
+    assert done.url == f"{RECOVERY}?next=%2F"
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_an_editor_is_not_made_to_set_up_two_factor(client, alice, carol):
+    for person in (alice, carol):
+        sign_in(client, person)
+        assert client.get(reverse("dashboard")).status_code == 200
+        client.post(reverse("logout"))
+
+
+def test_admins_cannot_turn_two_factor_off(client, ada):
+    client.force_login(ada)
+    page = client.get(TURN_OFF)
+    assert page.status_code == 403
+    assert "must keep two-factor authentication on" in page.text
+    assert client.post(TURN_OFF).status_code == 403
+    assert TOTPDevice.objects.filter(user=ada).exists()
+    profile = client.get(reverse("profile"))
+    assert "cannot be turned off" in profile.text
+    assert TURN_OFF not in profile.text
+
+
+def test_an_editor_can_turn_two_factor_off(client, alice):
+    with_app(alice)
+    client.force_login(alice)
+    assert client.get(TURN_OFF).status_code == 200
+
+    response = client.post(TURN_OFF)
+
+    assert response.url == reverse("profile")
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not StaticDevice.objects.filter(user=alice).exists()
+    client.post(reverse("logout"))
+    sign_in(client, alice)
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+# Recovery codes -------------------------------------------------------------------------
+
+
+def test_recovery_codes_can_be_replaced(client, alice):
+    with_app(alice)
+    old = set(recovery_codes(alice))
+    client.force_login(alice)
+
+    response = client.post(RECOVERY, follow=True)
+
+    new = set(recovery_codes(alice))
+    assert len(new) == RECOVERY_CODE_COUNT
+    assert not old & new
+    assert "The old ones no longer work" in response.text
+    for code in new:
+        assert code in response.text
+
+
+def test_recovery_codes_need_an_app_first(client, alice):
+    client.force_login(alice)
+    assert client.get(RECOVERY).url == SETUP
+
+
+# Hostile input --------------------------------------------------------------------------
+
+HOSTILE = ["<script>alert(1)</script>", "\x00", "9" * 5000, "١٢٣٤٥٦", " 12 34 56 "]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_odd_input_to_the_code_forms_is_refused_politely(client, alice, value):
+    with_app(alice)
+    sign_in(client, alice)
+    for url in (VERIFY,):
+        response = client.post(url, {"code": value})
+        assert response.status_code in {200, 302}
+        assert "<script>alert(1)</script>" not in response.text
+    client.post(reverse("logout"))
+    client.force_login(alice)
+    response = client.post(SETUP, {"code": value})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
