@@ -1,7 +1,59 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+import json
 
-from .models import Membership, Organisation, User
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from . import services
+from .audit import audit, changes_between
+from .models import AuditEvent, Membership, Organisation, User
+
+MEMBERSHIP_FIELDS = ["user", "organisation", "role"]
+
+
+def _membership_values(pks) -> dict[int, dict]:
+    rows = Membership.objects.filter(pk__in=[pk for pk in pks if pk]).values(
+        "pk", *MEMBERSHIP_FIELDS
+    )
+    return {row.pop("pk"): row for row in rows}
+
+
+def _audit_membership(by, membership: Membership, before: dict | None, *, removed=False):
+    """Records a membership added, changed or removed through the admin."""
+    after = {
+        "user": membership.user_id,
+        "organisation": membership.organisation_id,
+        "role": membership.role,
+    }
+    if removed:
+        action, changes = "membership.removed", {"role": [membership.role, None]}
+    elif before is None:
+        action, changes = "membership.added", {"role": [None, membership.role]}
+    else:
+        action, changes = "membership.changed", changes_between(before, after)
+    if changes:
+        audit(by, action, membership.user, organisation=membership.organisation, changes=changes)
+
+
+class MembershipFormsetAuditMixin:
+    """Audits the changes made through the membership inline of a user or organisation."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        before = _membership_values(f.instance.pk for f in formset.initial_forms)
+        super().save_formset(request, form, formset, change)
+        for membership in formset.new_objects:
+            _audit_membership(request.user, membership, None)
+        for membership, _ in formset.changed_objects:
+            _audit_membership(request.user, membership, before.get(membership.pk))
+        for membership in formset.deleted_objects:
+            _audit_membership(request.user, membership, None, removed=True)
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,7 +63,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MembershipFormsetAuditMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
@@ -26,10 +78,68 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Names only: a password field's value never reaches the trail.
+        changed = sorted(name for name in form.changed_data if "password" not in name)
+        if changed or not change:
+            audit(
+                request.user,
+                "user.changed" if change else "user.created",
+                obj,
+                changes={"fields": changed},
+            )
+
+    @admin.action(description="Export everything held about the person (JSON)")
+    def export_personal_data(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select one person to export.", messages.ERROR)
+            return None
+        person = queryset.get()
+        data = services.person_export(person=person, by=request.user)
+        response = HttpResponse(
+            json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        filename = f"person-{person.pk}-{timezone.localdate():%Y-%m-%d}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @admin.action(
+        description="Erase the selected people (name and email replaced)",
+        permissions=["change"],
+    )
+    def erase_personal_data(self, request, queryset):
+        # Erasing cannot be undone, so the action asks first, as Django's delete does.
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/organisations/user/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase these people?",
+                    "opts": self.model._meta,
+                    "people": queryset,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        erased = 0
+        for person in queryset:
+            try:
+                services.person_erase(person=person, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{person}: {error.messages[0]}", messages.ERROR)
+            else:
+                erased += 1
+        if erased:
+            self.message_user(request, f"Erased {erased} {'person' if erased == 1 else 'people'}.")
+        return None
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(MembershipFormsetAuditMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "ods_code", "charity_number", "region", "income_band"]
     list_filter = ["kind", "region", "income_band", "charity_regulator"]
     search_fields = ["name", "ods_code", "charity_number", "company_number"]
@@ -45,3 +155,39 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        before = _membership_values([obj.pk]).get(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        _audit_membership(request.user, obj, before)
+
+    def delete_model(self, request, obj):
+        _audit_membership(request.user, obj, None, removed=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "organisation"):
+            _audit_membership(request.user, membership, None, removed=True)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, to browse and filter: nothing can be added, changed or deleted."""
+
+    list_display = ["at", "actor_email", "organisation", "action", "object_repr", "ip_address"]
+    list_filter = ["action", "organisation", "at"]
+    date_hierarchy = "at"
+    search_fields = ["actor_email", "object_repr", "object_id"]
+    list_select_related = ["organisation"]
+    # The trail only grows: counting all of it on every page would get slower and slower.
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,10 +1,22 @@
+import datetime
+import hashlib
 import re
+import secrets
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from . import identifiers
-from .models import Organisation
+from .audit import audit, changes_between
+from .models import AuditEvent, Invitation, Membership, Organisation, User
 
 IMPORTED_FIELDS = [
     "ods_code",
@@ -73,14 +85,461 @@ def organisation_import_row(*, row: dict) -> str:
     if organisation is None:
         organisation = Organisation(kind=Organisation.Kind.ICB)
     changed = [field for field, value in values.items() if getattr(organisation, field) != value]
+    before = {} if organisation.pk is None else {f: getattr(organisation, f) for f in changed}
     for field in changed:
         setattr(organisation, field, values[field])
     organisation.full_clean()
 
     if organisation.pk is None:
         organisation.save()
-        return "created"
-    if not changed:
+        result = "created"
+    elif not changed:
         return "unchanged"
-    organisation.save(update_fields=changed)
-    return "updated"
+    else:
+        organisation.save(update_fields=changed)
+        result = "updated"
+    audit(
+        None,
+        "organisation.imported",
+        organisation,
+        organisation=organisation,
+        changes={
+            "result": result,
+            **changes_between(before, {field: getattr(organisation, field) for field in changed}),
+        },
+    )
+    return result
+
+
+# People: invitations, roles and removal.
+
+INVITATION_LIFETIME = datetime.timedelta(days=7)
+# For sentences: "join Riverside Mind as a viewer".
+ROLE_WITH_ARTICLE = {
+    Membership.Role.ADMIN: "an admin",
+    Membership.Role.EDITOR: "an editor",
+    Membership.Role.VIEWER: "a viewer",
+}
+
+
+def invitation_token_hash(token: str) -> str:
+    """What is stored for a token: the link's token is only ever in the email."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def invitation_status(invitation: Invitation) -> str:
+    """One of "pending", "accepted", "revoked" and "expired"."""
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "pending"
+
+
+def _pending_invitations(organisation: Organisation, email: str):
+    return organisation.invitations.filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+
+
+@transaction.atomic
+def invitation_send(*, organisation: Organisation, email: str, role: str, by: User) -> Invitation:
+    """Invites a person by email; a pending invitation to the same address is revoked.
+
+    The email goes out once the invitation is committed. It raises SMTPException or OSError
+    if the mail server refuses it; the invitation stays, and inviting again sends a new link.
+    """
+    # Serialises invitations to one organisation, so two at once cannot both be pending.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    email = User.objects.normalize_email(email.strip())
+    if organisation.memberships.filter(user__email__iexact=email).exists():
+        raise ValidationError(
+            {"email": f"{email} is already a member of {organisation}. Change their role instead."}
+        )
+    now = timezone.now()
+    for earlier in _pending_invitations(organisation, email):
+        earlier.revoked_at = now
+        earlier.save(update_fields=["revoked_at"])
+        audit(by, "invitation.revoked", earlier, organisation=organisation)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=invitation_token_hash(token),
+        invited_by=by,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    audit(
+        by,
+        "membership.invited",
+        invitation,
+        organisation=organisation,
+        changes={"email": [None, email], "role": [None, role]},
+    )
+    transaction.on_commit(lambda: _invitation_email(invitation, token).send())
+    return invitation
+
+
+def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:
+    inviter = invitation.invited_by
+    context = {
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "role": ROLE_WITH_ARTICLE[invitation.role],
+        "inviter": (inviter.get_full_name() or inviter.email) if inviter else "An administrator",
+        "link": settings.SITE_URL
+        + reverse("organisations:accept_invitation", kwargs={"token": token}),
+    }
+    # One line, whatever an organisation's name holds: a newline would break the header.
+    subject = " ".join(render_to_string("emails/invitation/subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("emails/invitation/body.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/invitation/body.html", context), "text/html"
+    )
+    return message
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit(by, "invitation.revoked", invitation, organisation=invitation.organisation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    invitation: Invitation,
+    user: User | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+) -> Membership:
+    """Joins the invited person to the organisation; the invitation then never works again.
+
+    `user` is the signed-in account of the invited email address. Without one, the account is
+    created with the name and password given; a deactivated account of that address is
+    brought back with the new password (the link proves they hold the address, as a
+    password reset would).
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=invitation.pk)
+    )
+    status = invitation_status(invitation)
+    if status != "pending":
+        raise ValidationError(INVITATION_PROBLEMS[status].format(invitation=invitation))
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None:
+        if user.email.lower() != invitation.email.lower():
+            raise ValidationError(f"This invitation is for {invitation.email}.")
+    elif existing is not None and existing.is_active:
+        raise ValidationError(
+            f"There is already an account for {invitation.email}. Sign in to accept."
+        )
+    elif existing is not None:
+        user = existing
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+    else:
+        user = User.objects.create_user(
+            email=invitation.email, password=password, first_name=first_name, last_name=last_name
+        )
+    organisation = invitation.organisation
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if created:
+        audit(
+            user,
+            "membership.joined",
+            user,
+            organisation=organisation,
+            changes={"role": [None, membership.role], "invitation": [None, invitation.pk]},
+        )
+    return membership
+
+
+INVITATION_PROBLEMS = {
+    "accepted": "This invitation has already been used.",
+    "revoked": "This invitation was cancelled. Ask {invitation.organisation} for a new one.",
+    "expired": "This invitation has expired. Ask {invitation.organisation} for a new one.",
+}
+
+
+def _refuse_to_leave_without_admin(membership: Membership) -> None:
+    """An organisation keeps at least one admin, so someone can always manage its people."""
+    if membership.role != Membership.Role.ADMIN:
+        return
+    # Locking the admins makes two admins demoting each other at once take turns.
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Membership.Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise ValidationError(
+            f"{membership.user} is the only admin of {membership.organisation}. "
+            "Make someone else an admin first."
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by: User) -> Membership:
+    if role not in Membership.Role.values:
+        raise ValidationError("Select admin, editor or viewer.")
+    if membership.role == role:
+        return membership
+    if role != Membership.Role.ADMIN:
+        _refuse_to_leave_without_admin(membership)
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit(
+        by,
+        "membership.role_changed",
+        membership.user,
+        organisation=membership.organisation,
+        changes={"role": [before, role]},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> User:
+    """Takes a person out of an organisation and signs them out everywhere.
+
+    With no organisation left the account is deactivated, so they cannot sign in again;
+    a platform admin's account does not depend on memberships and stays.
+    """
+    _refuse_to_leave_without_admin(membership)
+    user, organisation, role = membership.user, membership.organisation, membership.role
+    membership.delete()
+    changes = {"role": [role, None]}
+    alone = not Membership.objects.filter(user=user).exists()
+    if alone and user.is_active and not user.is_staff:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        changes["is_active"] = [True, False]
+    changes["sessions_ended"] = [None, sessions_end_for(user=user)]
+    audit(by, "membership.removed", user, organisation=organisation, changes=changes)
+    return user
+
+
+@transaction.atomic
+def sessions_end_for(*, user: User) -> int:
+    """Deletes every session of the user from the database session store; returns how many.
+
+    The store keeps the user id inside each session's encoded data, so each live session is
+    decoded in Python: a scan of the table. Sessions expire within 12 hours, so the table holds
+    only the last half day's sign-ins and the scan stays small; a removal is rare.
+    """
+    user_id = str(user.pk)
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now())
+        .only("session_key", "session_data")
+        .iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == user_id
+    ]
+    if ended:
+        Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
+
+
+# Personal data: what is held about a person, and erasing them.
+
+
+def _when(value):
+    return value.isoformat() if value is not None else None
+
+
+@transaction.atomic
+def person_export(*, person: User, by: User) -> dict:
+    """Everything held about a person, as JSON-ready data, for a subject access request."""
+    # organisations sits below partnerships, so it reaches up only when asked.
+    from partnerships.models import (
+        Action,
+        Assessment,
+        HealthCheck,
+        Participant,
+        Partnership,
+        Review,
+    )
+
+    invitations = Invitation.objects.select_related("organisation")
+    events = AuditEvent.objects.filter(
+        Q(actor=person) | Q(object_type=User._meta.label_lower, object_id=str(person.pk))
+    ).select_related("organisation")
+    data = {
+        "exported_at": _when(timezone.now()),
+        "exported_by": by.email,
+        "person": {
+            "id": person.pk,
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "is_active": person.is_active,
+            "is_staff": person.is_staff,
+            "is_superuser": person.is_superuser,
+            "has_password": person.has_usable_password(),
+            "date_joined": _when(person.date_joined),
+            "last_login": _when(person.last_login),
+        },
+        "memberships": [
+            {
+                "organisation": str(m.organisation),
+                "organisation_code": str(m.organisation.code),
+                "role": m.role,
+                "since": _when(m.created_at),
+            }
+            for m in person.memberships.select_related("organisation")
+        ],
+        "invitations_sent": [_invitation_data(i) for i in invitations.filter(invited_by=person)],
+        "invitations_received": [
+            _invitation_data(i)
+            for i in invitations.filter(Q(email__iexact=person.email) | Q(accepted_by=person))
+        ],
+        "partnerships_registered": [
+            {"code": str(p.code), "name": p.name, "created_at": _when(p.created_at)}
+            for p in Partnership.objects.filter(created_by=person)
+        ],
+        "lead_contact_for": [
+            {"partnership": str(p.partnership), "organisation": str(p.organisation)}
+            for p in Participant.objects.filter(lead_contact=person).select_related(
+                "partnership", "organisation"
+            )
+        ],
+        "reviews_opened_or_closed": [
+            {
+                "code": str(r.code),
+                "partnership": str(r.partnership),
+                "opened_by_them": r.opened_by_id == person.pk,
+                "closed_by_them": r.closed_by_id == person.pk,
+                "opened_on": _when(r.opened_on),
+                "closed_on": _when(r.closed_on),
+            }
+            for r in Review.objects.filter(Q(opened_by=person) | Q(closed_by=person))
+            .select_related("partnership")
+            .order_by("opened_on", "id")
+        ],
+        "health_checks_recorded": [
+            {"review": str(h.review), "updated_at": _when(h.updated_at)}
+            for h in HealthCheck.objects.filter(recorded_by=person).select_related(
+                "review__partnership"
+            )
+        ],
+        "assessments_submitted": [
+            {
+                "code": str(a.code),
+                "organisation": str(a.organisation),
+                "review": str(a.review),
+                "submitted_at": _when(a.submitted_at),
+            }
+            for a in Assessment.objects.filter(submitted_by=person).select_related(
+                "organisation", "review__partnership"
+            )
+        ],
+        "actions": [
+            {
+                "code": str(a.code),
+                "partnership": str(a.partnership),
+                "description": a.description,
+                "owner_organisation": str(a.owner_organisation),
+                "owned_by_them": a.owner_id == person.pk,
+                "created_by_them": a.created_by_id == person.pk,
+                "due_on": _when(a.due_on),
+                "status": a.status,
+                "created_at": _when(a.created_at),
+            }
+            for a in Action.objects.filter(Q(owner=person) | Q(created_by=person))
+            .select_related("partnership", "owner_organisation")
+            .order_by("created_at", "id")
+        ],
+        "audit_events": [
+            {
+                "at": _when(e.at),
+                "action": e.action,
+                "actor_email": e.actor_email,
+                "organisation": str(e.organisation) if e.organisation else None,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "object_repr": e.object_repr,
+                "changes": e.changes,
+                "ip_address": e.ip_address,
+            }
+            for e in events.order_by("at", "id")
+        ],
+    }
+    audit(by, "person.exported", person)
+    return data
+
+
+def _invitation_data(invitation: Invitation) -> dict:
+    return {
+        "organisation": str(invitation.organisation),
+        "email": invitation.email,
+        "role": invitation.role,
+        "created_at": _when(invitation.created_at),
+        "expires_at": _when(invitation.expires_at),
+        "accepted_at": _when(invitation.accepted_at),
+        "revoked_at": _when(invitation.revoked_at),
+    }
+
+
+ERASED_NAME = "Erased"
+
+
+@transaction.atomic
+def person_erase(*, person: User, by: User) -> User:
+    """Erases a person: their name and email are replaced and they can no longer sign in.
+
+    Their memberships go, their sessions end, and invitations to their address are revoked
+    and readdressed. What their organisations hold stays (assessments they submitted,
+    actions they own or created), now showing the erased name.
+
+    The audit trail is the one record not rewritten: its events keep `actor_email` as it
+    was written. A trail that could be edited afterwards would prove nothing, and it is
+    append-only in the database for the same reason.
+    """
+    if person.pk == by.pk:
+        raise ValidationError("You cannot erase your own account. Ask another admin.")
+    person = User.objects.select_for_update().get(pk=person.pk)
+    old_email = person.email
+    person.first_name = person.last_name = ERASED_NAME
+    person.email = f"erased-{person.pk}@erased.invalid"
+    person.set_unusable_password()
+    person.is_active = False
+    person.save(update_fields=["first_name", "last_name", "email", "password", "is_active"])
+    memberships, _ = Membership.objects.filter(user=person).delete()
+    addressed = Invitation.objects.filter(email__iexact=old_email)
+    # Revoked first: the one-pending-invitation constraint is per address.
+    addressed.filter(accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    invitations = addressed.update(email=person.email)
+    audit(
+        by,
+        "person.erased",
+        person,
+        changes={
+            "memberships_removed": memberships,
+            "invitations_readdressed": invitations,
+            "sessions_ended": sessions_end_for(user=person),
+        },
+    )
+    return person

@@ -1,8 +1,31 @@
-from django.shortcuts import get_object_or_404, render
+import logging
+from smtplib import SMTPException
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from partnerships.models import Partnership
 
-from .models import Organisation
+from . import services
+from .context_processors import current_membership
+from .forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    MembershipRemoveForm,
+    MembershipRoleForm,
+    SwitchOrganisationForm,
+)
+from .models import Invitation, Membership, Organisation, User
+
+logger = logging.getLogger(__name__)
 
 
 def organisation_detail(request, code):
@@ -22,5 +45,319 @@ def organisation_detail(request, code):
             "organisation": organisation,
             "memberships": memberships,
             "partnerships": partnerships,
+            "can_manage_people": _can_manage_people(request.user, organisation),
         },
+    )
+
+
+# Names of URL parts that carry a secret (a reset or invitation token): kept out of the trail.
+_SECRET_URL_PARTS = ("token", "uidb64", "key", "secret")
+
+
+def permission_denied(request, exception):
+    """The 403 page (handler403), recording the refusal in the audit trail."""
+    from .audit import audit, only_organisation
+
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name, value in match.kwargs.items() if match else ():
+        if any(part in name for part in _SECRET_URL_PARTS):
+            path = path.replace(str(value), "…")
+    user = request.user if hasattr(request, "user") else None
+    audit(
+        user,
+        "access.refused",
+        organisation=only_organisation(user),
+        changes={"path": path, "method": request.method, "reason": str(exception)},
+    )
+    return render(request, "403.html", {"exception": str(exception)}, status=403)
+
+
+# People: who may see and manage an organisation's members and invitations.
+
+
+def _can_manage_people(user, organisation: Organisation) -> bool:
+    return (
+        user.is_staff
+        or organisation.memberships.filter(user=user, role=Membership.Role.ADMIN).exists()
+    )
+
+
+def _get_managed_organisation(request, code) -> Organisation:
+    """Outsiders get 404; members and partners without the admin role get 403."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), code=code)
+    if not _can_manage_people(request.user, organisation):
+        raise PermissionDenied(
+            f"Only admins of {organisation} can see and manage its people. "
+            "Ask one of them if someone needs to be invited or a role changed."
+        )
+    return organisation
+
+
+def _get_membership(organisation: Organisation, membership_id: int) -> Membership:
+    return get_object_or_404(organisation.memberships.select_related("user"), pk=membership_id)
+
+
+def people(request, code):
+    organisation = _get_managed_organisation(request, code)
+    memberships = organisation.memberships.select_related("user").order_by(
+        "user__first_name", "user__last_name", "user__email"
+    )
+    invitations = (
+        organisation.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("email")
+    )
+    return render(
+        request,
+        "organisations/people.html",
+        {
+            "organisation": organisation,
+            "memberships": memberships,
+            "invitations": invitations,
+            "now": timezone.now(),
+        },
+    )
+
+
+def invite(request, code):
+    organisation = _get_managed_organisation(request, code)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_send(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except (SMTPException, OSError):
+            logger.exception("The invitation email to %s was not sent", form.cleaned_data["email"])
+            messages.error(
+                request,
+                f"The invitation for {form.cleaned_data['email']} is saved, but the email could "
+                "not be sent. Invite them again in a few minutes to send a new link.",
+            )
+            return redirect("organisations:people", code=organisation.code)
+        else:
+            expires = timezone.localtime(invitation.expires_at)
+            messages.success(
+                request,
+                f"We have sent an invitation to {invitation.email}. "
+                f"The link works once, until {expires:%-d %B %Y}.",
+            )
+            return redirect("organisations:people", code=organisation.code)
+    return render(
+        request, "organisations/invite.html", {"organisation": organisation, "form": form}
+    )
+
+
+@require_POST
+def invitation_revoke(request, code, invitation_id):
+    organisation = _get_managed_organisation(request, code)
+    invitation = get_object_or_404(
+        organisation.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True),
+        pk=invitation_id,
+    )
+    services.invitation_revoke(invitation=invitation, by=request.user)
+    messages.success(
+        request, f"The invitation for {invitation.email} is cancelled. Its link no longer works."
+    )
+    return redirect("organisations:people", code=organisation.code)
+
+
+def member_role(request, code, membership_id):
+    organisation = _get_managed_organisation(request, code)
+    membership = _get_membership(organisation, membership_id)
+    form = MembershipRoleForm(
+        request.POST or None, initial={"role": membership.role}, person=membership.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error("role", error)
+        else:
+            messages.success(
+                request,
+                f"{membership.user} is now {services.ROLE_WITH_ARTICLE[membership.role]} "
+                f"at {organisation}.",
+            )
+            # An admin who has just stepped down can no longer see the people page.
+            if not _can_manage_people(request.user, organisation):
+                return redirect("organisations:detail", code=organisation.code)
+            return redirect("organisations:people", code=organisation.code)
+    return render(
+        request,
+        "organisations/member_role.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "role": services.ROLE_WITH_ARTICLE[membership.role],
+            "form": form,
+        },
+    )
+
+
+def member_deactivate(request, code, membership_id):
+    organisation = _get_managed_organisation(request, code)
+    membership = _get_membership(organisation, membership_id)
+    person = membership.user
+    form = MembershipRemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_remove(membership=membership, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if person == request.user:
+                # Their sessions, this one included, are gone: start afresh at sign-in.
+                logout(request)
+                return redirect("login")
+            if not person.is_active:
+                outcome = " Their account is deactivated: they were in no other organisation."
+            elif person.memberships.exists():
+                outcome = " They stay in their other organisations."
+            else:
+                outcome = ""
+            messages.success(
+                request, f"{person} is removed from {organisation} and signed out.{outcome}"
+            )
+            return redirect("organisations:people", code=organisation.code)
+    others = Organisation.objects.filter(memberships__user=person).exclude(pk=organisation.pk)
+    return render(
+        request,
+        "organisations/member_deactivate.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "other_organisations": others.order_by("name"),
+            "form": form,
+        },
+    )
+
+
+# Invitations, from the link in the email.
+
+
+@login_not_required
+def accept_invitation(request, token):
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation"),
+        token_hash=services.invitation_token_hash(token),
+    )
+    status = services.invitation_status(invitation)
+    if status != "pending":
+        return _invitation_unusable(request, invitation, status)
+    context = {
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "role": services.ROLE_WITH_ARTICLE[invitation.role],
+    }
+    user = request.user
+    if user.is_authenticated and user.email.lower() != invitation.email.lower():
+        return render(
+            request,
+            "organisations/invitation_accept.html",
+            {**context, "step": "wrong_account"},
+            status=403,
+        )
+    account = User.objects.filter(email__iexact=invitation.email).first()
+
+    if account is not None and account.is_active:
+        if not user.is_authenticated:
+            sign_in = f"{reverse('login')}?{urlencode({'next': request.path})}"
+            return render(
+                request,
+                "organisations/invitation_accept.html",
+                {**context, "step": "sign_in", "sign_in_url": sign_in},
+            )
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=invitation, user=user)
+            except ValidationError:
+                # Used or changed in the meantime: the page says what it is now.
+                return redirect(request.path)
+            return _joined(request, invitation)
+        return render(request, "organisations/invitation_accept.html", {**context, "step": "join"})
+
+    # A new account, or a deactivated one brought back with a new password.
+    form = InvitationAcceptForm(
+        request.POST or None,
+        user=account or User(email=invitation.email),
+        ask_name=account is None,
+    )
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data["new_password1"]
+        try:
+            services.invitation_accept(
+                invitation=invitation,
+                password=password,
+                first_name=form.cleaned_data.get("first_name", ""),
+                last_name=form.cleaned_data.get("last_name", ""),
+            )
+        except ValidationError:
+            return redirect(request.path)
+        # Through authenticate, so every configured backend (lockout included) has its say.
+        signed_in = authenticate(request, username=invitation.email, password=password)
+        if signed_in is None:
+            messages.success(request, "Your account is ready. Sign in to continue.")
+            return redirect("login")
+        login(request, signed_in)
+        return _joined(request, invitation)
+    return render(
+        request,
+        "organisations/invitation_accept.html",
+        {**context, "step": "set_password", "form": form, "returning": account is not None},
+    )
+
+
+def _invitation_unusable(request, invitation: Invitation, status: str):
+    return render(
+        request,
+        "organisations/invitation_unusable.html",
+        {
+            "invitation": invitation,
+            "status": status,
+            "message": services.INVITATION_PROBLEMS[status].format(invitation=invitation),
+        },
+        status=410,
+    )
+
+
+def _joined(request, invitation: Invitation):
+    # The organisation just joined is the one they most likely came to work for.
+    request.session["organisation"] = str(invitation.organisation.code)
+    messages.success(request, f"You have joined {invitation.organisation}.")
+    return redirect("dashboard")
+
+
+# Switching between the organisations a person belongs to.
+
+
+def switch_organisation(request):
+    memberships = list(
+        request.user.memberships.select_related("organisation").order_by("organisation__name")
+    )
+    organisations = [membership.organisation for membership in memberships]
+    current = current_membership(request, memberships)
+    form = SwitchOrganisationForm(
+        request.POST if request.method == "POST" else None,
+        organisations=organisations,
+        initial={"organisation": str(current.organisation.code) if current else None},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = form.cleaned_data["organisation"]
+            organisation = next(o for o in organisations if str(o.code) == chosen)
+            request.session["organisation"] = chosen
+            messages.success(request, f"You are now working as {organisation}.")
+            return redirect("dashboard")
+        if request.POST.get("organisation"):
+            raise Http404("You are not a member of that organisation.")
+    return render(
+        request,
+        "organisations/switch_organisation.html",
+        {"form": form, "organisations": organisations},
     )

@@ -1,0 +1,77 @@
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from organisations.models import Membership
+from tests.conftest import make_user
+
+
+def _url(organisation):
+    return reverse("organisations:people", kwargs={"code": organisation.code})
+
+
+def test_it_works(client, amy, alice, bob, charity, invitation):
+    client.force_login(amy)
+    response = client.get(_url(charity))
+    assert response.status_code == 200
+    assert [m.user for m in response.context["memberships"]] == [alice, amy, bob]
+    assert "Viewer" in response.text
+    assert invitation.email in response.text  # waiting to be accepted
+    assert reverse("organisations:invite", kwargs={"code": charity.code}) in response.text
+
+
+def test_it_hides_from_outsiders(client, dan, charity, amy):
+    client.force_login(dan)
+    assert client.get(_url(charity)).status_code == 404
+
+
+def test_it_requires_role(client, alice, bob, carol, charity, partnership):
+    for person in (alice, bob, carol):  # an editor, a viewer, a partner's editor
+        client.force_login(person)
+        response = client.get(_url(charity))
+        assert response.status_code == 403
+        assert "Only admins of Riverside Mind can see and manage its people." in response.text
+
+
+def test_platform_admins_manage_any_organisation(client, ada, dan, outside_charity):
+    client.force_login(ada)
+    response = client.get(_url(outside_charity))
+    assert response.status_code == 200
+    assert dan.email in response.text
+
+
+def test_it_marks_an_expired_invitation(client, amy, charity, invitation):
+    invitation.expires_at = timezone.now() - datetime.timedelta(minutes=1)
+    invitation.save(update_fields=["expires_at"])
+    client.force_login(amy)
+    assert "Expired" in client.get(_url(charity)).text
+
+
+def test_it_leaves_out_accepted_and_cancelled_invitations(client, amy, charity, invitation):
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    client.force_login(amy)
+    response = client.get(_url(charity))
+    assert invitation.email not in response.text
+    assert "No invitations are waiting." in response.text
+
+
+def test_it_pins_its_query_count(client, amy, charity, invitation, django_assert_num_queries):
+    for number in range(5):
+        make_user(f"member{number}@riverside.example", charity, Membership.Role.VIEWER)
+    client.force_login(amy)
+    url = _url(charity)
+    client.get(url)
+    # Session, user, the header's memberships, organisation, the admin check, the members
+    # and the invitations: the same however many people there are.
+    with django_assert_num_queries(7):
+        client.get(url)
+
+
+def test_the_organisation_page_links_here_for_admins_only(client, amy, bob, charity):
+    detail = reverse("organisations:detail", kwargs={"code": charity.code})
+    client.force_login(amy)
+    assert _url(charity) in client.get(detail).text
+    client.force_login(bob)
+    assert _url(charity) not in client.get(detail).text
