@@ -5,6 +5,7 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. The README lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_forms_gds",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "organisations",
     "principles",
     "partnerships",
@@ -82,8 +87,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "organisations.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.SessionPolicyMiddleware",
+    "organisations.views_auth.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Secure by default: production needs only DEBUG=false, SECRET_KEY and ALLOWED_HOSTS.
@@ -136,6 +145,34 @@ AUTH_USER_MODEL = "organisations.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "organisations.views_auth.LockoutBackend",  # axes: refuses a locked email address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sessions end after SESSION_IDLE_SECONDS without a request and SESSION_MAX_SECONDS after
+# sign-in, whichever comes first (config.middleware.SessionPolicyMiddleware).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+
+# Five failed sign-ins for one email address within 15 minutes lock it for 15 minutes,
+# whether or not an account has that address, so the lock reveals nothing.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "organisations.views_auth.axes_username"
+AXES_LOCKOUT_CALLABLE = "organisations.views_auth.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Tries during the lock are refused without counting, so it ends 15 minutes after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Axes warns unless the IP address counts too. Colleagues share an office's address, so a
+# lock by address would shut out a whole team; the per-address lock is what the issue asks.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Two-factor authentication: the name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = "Partnership Health"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,9 +213,46 @@ CELERY_TIMEZONE = TIME_ZONE
 RAG_GREEN_FROM = 4.0
 RAG_AMBER_FROM = 3.0
 
+# Reports and exports (README, "Reports and exports"). Background workbooks wait under
+# MEDIA_ROOT/exports for the person who asked; the app serves them to that person only.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# A workbook of at least this many statement ratings is built by the Celery worker, and the
+# requester is emailed a link, rather than built during the request.
+EXPORT_BACKGROUND_FROM_ROWS = env_int("EXPORT_BACKGROUND_FROM_ROWS", default=50_000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# Reminders and the Celery worker (README, "Reminders"). With CELERY_BROKER_URL empty, tasks
+# run eagerly (above) for the demo; the worker and beat then still need an address, so they
+# use the local Redis.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "redis://127.0.0.1:6379/0"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+# One message at a time per process: with late acknowledgement a killed worker holds back
+# no more than it was working on.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# When the broker connection drops, a reminder being sent finishes and is marked sent rather
+# than being cancelled halfway and sent again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A task still running after this many seconds is killed; a reminder left "sending" longer
+# than this is taken up again by the next sweep. Keep EMAIL_TIMEOUT well below it.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
+REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", default=15 * 60)
+# A reminder still pending this long after it was created or last tried is queued again.
+REMINDER_STALE_SECONDS = env_int("REMINDER_STALE_SECONDS", default=15 * 60)
+# After this many tries a reminder that keeps meeting temporary errors is marked failed.
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", default=20)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {
+        "task": "partnerships.tasks.sweep_reminders",
+        "schedule": REMINDER_SWEEP_SECONDS,
+        # A tick that waits longer than one interval is superseded by the next.
+        "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
 }

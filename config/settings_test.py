@@ -10,6 +10,8 @@ from .settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# On, as in production: tests/organisations/test_lockout.py proves the lock.
+AXES_ENABLED = True
 
 # The test servers speak plain http on loopback; production keeps the secure defaults,
 # which tests/test_security_headers.py checks with these switched back on.
@@ -19,3 +21,9 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # Tests serve static files from the finders (live_server does); whitenoise serves the
 # collected files in production and only warns here that none are collected.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+# The reminder integration tests run real workers on these settings, with a broker and an
+# SMTP server of their own (tests/partnerships/test_reminders_integration.py).
+if os.environ.get("TEST_REAL_SERVICES") == "true":
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    CELERY_TASK_ALWAYS_EAGER = False

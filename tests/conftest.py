@@ -12,7 +12,12 @@ an earlier one whose results are published; `action` is owned by Riverside Mind.
 import datetime
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.middleware import record_sign_in
+from organisations import views_auth
 from organisations.models import Membership, Organisation, User
 from partnerships.models import Action, Assessment, Participant, Partnership, Review
 from principles.models import Framework
@@ -194,5 +199,68 @@ def world(request, db):
         "closed_review",
         "charity_assessment",
         "action",
+        "amy",
+        "invitation",
     ]
     return {name: request.getfixturevalue(name) for name in names}
+
+
+class SignedInClient(Client):
+    """`force_login` signs a person in as the sign-in pages would end: password and, for
+    people who have or need it, the second factor too, with the session clocks started.
+
+    Pages other than the two-factor ones then see an ordinary signed-in session. Tests of the
+    second step itself sign in through the sign-in page (`sign_in` below).
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        record_sign_in(session)
+        session[views_auth.STATE] = views_auth.state_for(user)
+        if session[views_auth.STATE] != views_auth.State.NOT_NEEDED:
+            device = views_auth.app_device(user) or TOTPDevice.objects.create(
+                user=user, name="Test authenticator", confirmed=True
+            )
+            views_auth.mark_verified(session, device)
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
+def sign_in(client, user, password=PASSWORD):
+    """Signs in through the sign-in page: the password step only."""
+    return client.post(reverse("login"), {"username": user.email, "password": password})
+
+
+@pytest.fixture
+def amy(charity):
+    """Amy is an admin of Riverside Mind: she manages its people."""
+    return make_user("amy@riverside.example", charity, Membership.Role.ADMIN)
+
+
+INVITATION_TOKEN = "a-test-invitation-token-sent-only-by-email"
+
+
+@pytest.fixture
+def invitation(charity, amy):
+    """Amy's pending invitation for Nia to view Riverside Mind. Only the token's hash is
+    stored, as the service does; `invitation.token` is what the link in the email carries."""
+    from django.utils import timezone
+
+    from organisations.models import Invitation
+    from organisations.services import invitation_token_hash
+
+    invitation = Invitation.objects.create(
+        organisation=charity,
+        email="nia@newcomer.example",
+        role=Membership.Role.VIEWER,
+        token_hash=invitation_token_hash(INVITATION_TOKEN),
+        invited_by=amy,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    invitation.token = INVITATION_TOKEN
+    return invitation

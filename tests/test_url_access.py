@@ -30,6 +30,7 @@ def _url(name, world):
     closed = {"code": partnership.code, "review_code": world["closed_review"].code}
     assessment = {**review, "assessment_code": world["charity_assessment"].code}
     action = {"code": partnership.code, "action_code": world["action"].code}
+    member = {"code": charity.code, "membership_id": world["bob"].memberships.get().pk}
     kwargs = {
         "partnerships:detail": {"code": partnership.code},
         "partnerships:edit": {"code": partnership.code},
@@ -53,7 +54,20 @@ def _url(name, world):
         "partnerships:action_create": {"code": partnership.code},
         "partnerships:action_edit": action,
         "partnerships:action_done": action,
+        "partnerships:report_csv": {"kind": "ratings"},
+        "partnerships:report_export": {"export_id": "0b6f2b8e-5a3e-4b56-9a59-0cc1f2d1f6a1"},
+        "partnerships:partnership_report": {"code": partnership.code},
+        "partnerships:partnership_pdf": {"code": partnership.code},
         "organisations:detail": {"code": charity.code},
+        "organisations:people": {"code": charity.code},
+        "organisations:invite": {"code": charity.code},
+        "organisations:invitation_revoke": {
+            "code": charity.code,
+            "invitation_id": world["invitation"].pk,
+        },
+        "organisations:member_role": member,
+        "organisations:member_deactivate": member,
+        "organisations:accept_invitation": {"token": world["invitation"].token},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
@@ -63,13 +77,45 @@ def _url(name, world):
 CASES = {
     "dashboard": ("get", {ANON: 302, "dan": 200, "bob": 200, "carol": 200}),
     "healthz": ("get", {ANON: 200}),
+    "accessibility": ("get", {ANON: 200, "bob": 200}),
     "login": ("get", {ANON: 200}),
     "logout": ("post", {ANON: 302, "bob": 302}),
     "password_reset": ("get", {ANON: 200}),
     "password_reset_done": ("get", {ANON: 200}),
     "password_reset_confirm": ("get", {ANON: 200}),
     "password_reset_complete": ("get", {ANON: 200}),
+    # Two-factor pages: Bob has no authenticator app, so the pages about one send him on.
+    "profile": ("get", {ANON: 302, "bob": 200}),
+    "two_factor_setup": ("get", {ANON: 302, "bob": 200}),
+    "two_factor_verify": ("get", {ANON: 302, "bob": 302}),
+    "two_factor_recovery_codes": ("get", {ANON: 302, "bob": 302}),
+    "two_factor_turn_off": ("get", {ANON: 302, "bob": 302}),
     "organisations:detail": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
+    # People: only the organisation's admins (Amy) and platform admins manage them; its
+    # other members and its partners (Carol) are refused, outsiders see nothing.
+    "organisations:people": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 403, "amy": 200},
+    ),
+    "organisations:invite": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "amy": 200},
+    ),
+    "organisations:invitation_revoke": (
+        "post",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "amy": 302},
+    ),
+    "organisations:member_role": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "amy": 200},
+    ),
+    "organisations:member_deactivate": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "amy": 200},
+    ),
+    # The link in the email works without signing in; signed in as someone else, it explains.
+    "organisations:accept_invitation": ("get", {ANON: 200, "dan": 403, "bob": 403}),
+    "organisations:switch": ("get", {ANON: 302, "dan": 200, "bob": 200}),
     "partnerships:create": ("get", {ANON: 302, "alice": 403, "bob": 403, "carol": 200}),
     "partnerships:detail": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
     "partnerships:edit": ("get", {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200}),
@@ -121,6 +167,21 @@ CASES = {
         {ANON: 302, "dan": 404, "bob": 403, "alice": 200, "carol": 200},
     ),
     "partnerships:action_done": ("post", {ANON: 302, "dan": 404, "bob": 403}),
+    # Reports: platform admins and commissioners (editors and admins of an NHS organisation).
+    "partnerships:reports": (
+        "get",
+        {ANON: 302, "dan": 403, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:report_csv": ("get", {ANON: 302, "dan": 403, "alice": 403, "carol": 200}),
+    "partnerships:report_xlsx": ("get", {ANON: 302, "dan": 403, "alice": 403, "carol": 200}),
+    "partnerships:report_pdf": ("get", {ANON: 302, "alice": 403, "carol": 200}),
+    # A workbook built in the background is its requester's alone: anyone else's is not there.
+    "partnerships:report_export": ("get", {ANON: 302, "alice": 403, "carol": 404}),
+    "partnerships:partnership_report": (
+        "get",
+        {ANON: 302, "dan": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:partnership_pdf": ("get", {ANON: 302, "alice": 403, "carol": 200}),
 }
 
 

@@ -7,35 +7,173 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnerships', '0001_initial'),
+        ("partnerships", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('review_due', 'Review coming due'), ('assessment_due', 'Assessment due soon'), ('assessment_overdue', 'Assessment overdue'), ('action_due', 'Action due soon'), ('action_overdue', 'Action overdue'), ('review_opened', 'Review opened'), ('results_published', 'Results published')], max_length=30)),
-                ('period_key', models.CharField(max_length=40)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('action', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partnerships.action')),
-                ('assessment', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partnerships.assessment')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='partnerships.partnership')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to=settings.AUTH_USER_MODEL)),
-                ('review', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partnerships.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("review_due", "Review coming due"),
+                            ("assessment_due", "Assessment due soon"),
+                            ("assessment_overdue", "Assessment overdue"),
+                            ("action_due", "Action due soon"),
+                            ("action_overdue", "Action overdue"),
+                            ("review_opened", "Review opened"),
+                            ("results_published", "Results published"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("period_key", models.CharField(max_length=40)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="partnerships.action",
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="partnerships.assessment",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="partnerships.partnership",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="partnerships.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['state', 'created_at'], name='reminder_state_created_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('action__isnull', True), ('assessment__isnull', True), ('review__isnull', True)), fields=('partnership', 'kind', 'recipient', 'period_key'), name='reminder_once_per_partnership'), models.UniqueConstraint(condition=models.Q(('review__isnull', False)), fields=('review', 'kind', 'recipient', 'period_key'), name='reminder_once_per_review'), models.UniqueConstraint(condition=models.Q(('assessment__isnull', False)), fields=('assessment', 'kind', 'recipient', 'period_key'), name='reminder_once_per_assessment'), models.UniqueConstraint(condition=models.Q(('action__isnull', False)), fields=('action', 'kind', 'recipient', 'period_key'), name='reminder_once_per_action'), models.CheckConstraint(condition=models.Q(models.Q(('action__isnull', True), ('assessment__isnull', True), ('kind', 'review_due'), ('review__isnull', True)), models.Q(('action__isnull', True), ('assessment__isnull', False), ('kind__in', ['assessment_due', 'assessment_overdue', 'review_opened']), ('review__isnull', True)), models.Q(('action__isnull', False), ('assessment__isnull', True), ('kind__in', ['action_due', 'action_overdue']), ('review__isnull', True)), models.Q(('action__isnull', True), ('assessment__isnull', True), ('kind', 'results_published'), ('review__isnull', False)), _connector='OR'), name='reminder_target_matches_kind'), models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'sending', 'sent', 'failed'])), name='reminder_state_valid')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["state", "created_at"], name="reminder_state_created_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("action__isnull", True),
+                            ("assessment__isnull", True),
+                            ("review__isnull", True),
+                        ),
+                        fields=("partnership", "kind", "recipient", "period_key"),
+                        name="reminder_once_per_partnership",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("review__isnull", False)),
+                        fields=("review", "kind", "recipient", "period_key"),
+                        name="reminder_once_per_review",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("assessment__isnull", False)),
+                        fields=("assessment", "kind", "recipient", "period_key"),
+                        name="reminder_once_per_assessment",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("action__isnull", False)),
+                        fields=("action", "kind", "recipient", "period_key"),
+                        name="reminder_once_per_action",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("action__isnull", True),
+                                ("assessment__isnull", True),
+                                ("kind", "review_due"),
+                                ("review__isnull", True),
+                            ),
+                            models.Q(
+                                ("action__isnull", True),
+                                ("assessment__isnull", False),
+                                (
+                                    "kind__in",
+                                    ["assessment_due", "assessment_overdue", "review_opened"],
+                                ),
+                                ("review__isnull", True),
+                            ),
+                            models.Q(
+                                ("action__isnull", False),
+                                ("assessment__isnull", True),
+                                ("kind__in", ["action_due", "action_overdue"]),
+                                ("review__isnull", True),
+                            ),
+                            models.Q(
+                                ("action__isnull", True),
+                                ("assessment__isnull", True),
+                                ("kind", "results_published"),
+                                ("review__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="reminder_target_matches_kind",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("state__in", ["pending", "sending", "sent", "failed"])),
+                        name="reminder_state_valid",
+                    ),
+                ],
             },
         ),
     ]

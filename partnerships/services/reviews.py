@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from organisations.audit import audit, changes_between
 from organisations.models import User
 from partnerships.models import (
     Assessment,
@@ -15,6 +16,8 @@ from partnerships.models import (
     Partnership,
     Review,
 )
+from partnerships.services import acting_organisation
+from partnerships.services.reminders import notify_results_published, notify_review_opened
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -49,12 +52,23 @@ def review_open(*, partnership: Partnership, by: User, due_on: datetime.date) ->
         raise ValidationError(
             "This partnership already has an open review. Close it before opening another."
         ) from None
-    Assessment.objects.bulk_create(
+    assessments = Assessment.objects.bulk_create(
         Assessment(review=review, organisation_id=organisation_id)
         for organisation_id in partnership.participants.filter(left_on__isnull=True).values_list(
             "organisation_id", flat=True
         )
     )
+    audit(
+        by,
+        "review.opened",
+        review,
+        organisation=acting_organisation(by, partnership),
+        changes={
+            **changes_between({}, {"opened_on": review.opened_on, "due_on": due_on}),
+            "assessments": len(assessments),
+        },
+    )
+    notify_review_opened(review=review)
     return review
 
 
@@ -75,6 +89,7 @@ def health_check_save(
     """Records the lead commissioner's red/amber/green and comment for each principle."""
     review = Review.objects.select_for_update().get(pk=review.pk)
     _require_open(review)
+    before = _health_check_values(review)
     health_check, _ = HealthCheck.objects.update_or_create(
         review=review, defaults={"serious_concern": serious_concern, "recorded_by": by}
     )
@@ -88,7 +103,30 @@ def health_check_save(
     if review.summary != summary:
         review.summary = summary
         review.save(update_fields=["summary"])
+    after = {"serious_concern": serious_concern, "summary": summary}
+    for number, (rag, comment) in entries.items():
+        after[f"rag_{number}"], after[f"comment_{number}"] = rag, comment
+    audit(
+        by,
+        "health_check.saved",
+        health_check,
+        organisation=acting_organisation(by, review.partnership),
+        changes=changes_between(before, after),
+    )
     return health_check
+
+
+def _health_check_values(review: Review) -> dict:
+    """The health check as it stands, keyed like its form's fields, for the audit trail."""
+    values = {"summary": review.summary}
+    health_check = HealthCheck.objects.filter(review=review).first()
+    if health_check is not None:
+        values["serious_concern"] = health_check.serious_concern
+        for number, rag, comment in health_check.entries.values_list(
+            "principle__number", "rag", "comment"
+        ):
+            values[f"rag_{number}"], values[f"comment_{number}"] = rag, comment
+    return values
 
 
 @transaction.atomic
@@ -103,6 +141,23 @@ def review_close(*, review: Review, by: User, overall_rag: str) -> Review:
     review.closed_by, review.closed_on = by, today
     review.save(update_fields=["state", "overall_rag", "closed_by", "closed_on"])
     partnership = review.partnership
+    next_review_due = partnership.next_review_due
     partnership.next_review_due = add_months(today, partnership.review_frequency_months)
     partnership.save(update_fields=["next_review_due"])
+    audit(
+        by,
+        "review.closed",
+        review,
+        organisation=acting_organisation(by, partnership),
+        changes=changes_between(
+            {"state": Review.State.OPEN, "overall_rag": "", "next_review_due": next_review_due},
+            {
+                "state": review.state,
+                "overall_rag": overall_rag,
+                "closed_on": today,
+                "next_review_due": partnership.next_review_due,
+            },
+        ),
+    )
+    notify_results_published(review=review)
     return review
