@@ -32,6 +32,8 @@ from django_otp.util import random_hex
 
 from config.forms import gds_helper
 from config.middleware import duration_in_words
+from partnerships.forms.reminders import ReminderPreferencesForm
+from partnerships.services.reminders import person_set_reminders
 
 from .audit import audit
 from .forms import SignInForm
@@ -344,8 +346,14 @@ def _qr_svg(key_hex: str, user) -> str:
     return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
 
 
+@require_http_methods(["GET", "POST"])
 def profile(request):
     user = request.user
+    reminders_form = ReminderPreferencesForm(_posted(request), user=user)
+    if request.method == "POST" and reminders_form.is_valid():
+        person_set_reminders(user=user, opt_out=reminders_form.opt_out)
+        messages.success(request, "Your notification choices are saved.")
+        return redirect("profile")
     device = app_device(user)
     recovery = StaticDevice.objects.filter(user=user).first()
     return render(
@@ -355,6 +363,7 @@ def profile(request):
             "device": device,
             "recovery_codes_left": recovery.token_set.count() if recovery else 0,
             "required": two_factor_required(user),
+            "reminders_form": reminders_form,
         },
     )
 

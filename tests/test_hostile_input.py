@@ -45,6 +45,9 @@ FORMS = [
     ("partnerships:assessment_principle", "alice"),
     ("partnerships:action_create", "alice"),
     ("partnerships:action_edit", "carol"),
+    ("organisations:invite", "amy"),
+    ("two_factor_setup", "bob"),
+    ("profile", "bob"),
 ]
 
 

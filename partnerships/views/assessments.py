@@ -82,6 +82,9 @@ def principle_page(request, code, review_code, assessment_code, number):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            # A change made from the check-answers page goes back there (GOV.UK pattern).
+            if request.POST.get("from") == "check":
+                return redirect("partnerships:assessment_check", **_urls(assessment))
             if not form.continues:
                 messages.success(
                     request, f"Your answers on {principle.name} are saved. Come back at any time."
@@ -102,6 +105,7 @@ def principle_page(request, code, review_code, assessment_code, number):
             "section": section,
             "form": form,
             "read_only": read_only,
+            "from_check": request.GET.get("from") == "check" or request.POST.get("from") == "check",
         },
     )
 

@@ -42,7 +42,7 @@ def test_it_works(client, alice, charity_assessment):
     principle_5 = _url(charity_assessment, "partnerships:assessment_principle", number=5)
     statement = charity_assessment.review.framework.principles.get(number=5).statements.first()
     assert (
-        f'<a class="govuk-link" href="{principle_5}#statement-{statement.id}">Change'
+        f'<a class="govuk-link" href="{principle_5}?from=check#statement-{statement.id}">Change'
         f'<span class="govuk-visually-hidden"> your answer to statement 5.1: '
         f"{statement.text}</span></a>"
     ) in response.text.replace("&#x27;", "'")

@@ -300,3 +300,15 @@ def test_it_is_read_only_when_the_review_is_closed(client, alice, closed_review,
     response = client.post(_url(assessment), _form(_statements(assessment), [4] * 4))
     assert response.status_code == 403
     assert not assessment.ratings.exists()
+
+
+def test_a_change_from_check_answers_returns_there(client, alice, charity_assessment):
+    statements = _statements(charity_assessment)
+    client.force_login(alice)
+    page = client.get(_url(charity_assessment) + "?from=check")
+    assert 'name="from" value="check"' in page.text
+    data = _form(statements, [4] * 4)
+    data["from"] = "check"
+    response = client.post(_url(charity_assessment), data)
+    assert response.status_code == 302
+    assert response.url.endswith("/check/")

@@ -1,0 +1,211 @@
+"""Journey 1: a charity lead completes and submits their organisation's self-assessment.
+
+The same journey three ways: with a mouse, with the keyboard only (Tab, Shift+Tab, arrows,
+Space, Enter), and with JavaScript switched off. Every page it reaches is checked with axe,
+and at 320 px wide no page scrolls sideways.
+"""
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.conftest import PASSWORD
+
+from .conftest import assert_no_axe_violations, screenshot
+
+# Statement ratings by principle: a mix, with "Strongly disagree" on principle 2 (needs a comment).
+RATINGS = {
+    1: ["Agree", "Agree", "Strongly agree", "Neither agree nor disagree"],
+    2: ["Strongly disagree", "Disagree", "Agree", "Don’t know"],
+    3: ["Agree"] * 4,
+    4: ["Neither agree nor disagree"] * 4,
+    5: ["Disagree", "Agree", "Agree", "Agree"],
+    6: ["Strongly agree"] * 4,
+    7: ["Agree", "Don’t know", "Agree", "Agree"],
+}
+SCALE = [
+    "Strongly disagree",
+    "Disagree",
+    "Neither agree nor disagree",
+    "Agree",
+    "Strongly agree",
+    "Don’t know",
+]
+REASON = "Reports reach us too late to act on."
+
+
+class Person:
+    """Operates a page with the mouse or with the keyboard alone."""
+
+    def __init__(self, page: Page, *, keyboard: bool):
+        self.page, self.keyboard = page, keyboard
+
+    def _is_focused(self, locator: Locator) -> bool:
+        return locator.evaluate("el => el === document.activeElement")
+
+    def tab_to(self, locator: Locator, *, limit: int = 150) -> None:
+        """Tab forward until the element has focus; fail if the keyboard cannot reach it."""
+        locator.wait_for()
+        for _ in range(limit):
+            if self._is_focused(locator):
+                return
+            self.page.keyboard.press("Tab")
+        pytest.fail(f"could not reach {locator} with the Tab key")
+
+    def follow(self, locator: Locator) -> None:
+        """Follow a link or press a button: both lead to a new page here."""
+        if self.keyboard:
+            self.tab_to(locator)
+            with self.page.expect_navigation():
+                self.page.keyboard.press("Enter")
+        else:
+            locator.click()
+
+    def type(self, locator: Locator, text: str) -> None:
+        if self.keyboard:
+            self.tab_to(locator)
+            self.page.keyboard.press("Control+A")
+            self.page.keyboard.type(text)
+        else:
+            locator.fill(text)
+
+    def choose(self, group: Locator, label: str) -> None:
+        """Pick one radio of a group: Tab into the group, then arrow keys, as people do."""
+        wanted = group.get_by_label(label, exact=True)
+        if not self.keyboard:
+            wanted.check()
+            return
+        radios = group.locator("input[type=radio]")
+        name = radios.first.get_attribute("name")
+        for _ in range(150):
+            if self.page.evaluate(
+                "name => document.activeElement && document.activeElement.name === name", name
+            ):
+                break
+            self.page.keyboard.press("Tab")
+        values = radios.evaluate_all("els => els.map(el => el.value)")
+        current = values.index(self.page.evaluate("document.activeElement.value"))
+        target = values.index(wanted.get_attribute("value"))
+        key = "ArrowDown" if target > current else "ArrowUp"
+        for _ in range(abs(target - current)):
+            self.page.keyboard.press(key)
+        if target == current:
+            self.page.keyboard.press("Space")
+        expect(wanted).to_be_checked()
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{page.url} scrolls sideways at 320 px ({width} px wide)"
+    page.set_viewport_size({"width": 1024, "height": 800})
+
+
+def _check(page: Page) -> None:
+    assert_no_axe_violations(page)
+    _no_sideways_scroll(page)
+
+
+def _sign_in(person: Person, email: str) -> None:
+    page = person.page
+    page.goto("/accounts/sign-in/")
+    person.type(page.get_by_label("Email address"), email)
+    person.type(page.get_by_label("Password"), PASSWORD)
+    person.follow(page.get_by_role("button", name="Sign in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+
+
+def _answer_principle(person: Person, number: int, *, comments: bool = True) -> None:
+    page = person.page
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{number}. ")
+    statements = page.locator("fieldset")
+    for index, label in enumerate(RATINGS[number]):
+        person.choose(statements.nth(index), label)
+        if comments and label in ("Strongly disagree", "Disagree"):
+            person.type(page.get_by_label(f"Comment on statement {number}.{index + 1}"), REASON)
+
+
+def _journey(page: Page, *, keyboard: bool, name: str, check=_check) -> None:
+    person = Person(page, keyboard=keyboard)
+    _sign_in(person, "alice@riverside.example")
+    check(page)
+
+    # The assessment waiting on the dashboard.
+    person.follow(page.get_by_role("link", name="Riverside Mind’s self-assessment"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Self-assessment")
+    check(page)
+    person.follow(page.get_by_role("link", name="1. Sustainability"))
+    check(page)
+    screenshot(page, f"{name}-principle")
+
+    _answer_principle(person, 1)
+    person.follow(page.get_by_role("button", name="Save and continue"))
+
+    # Principle 2: "Strongly disagree" without a comment is refused, nothing typed is lost.
+    _answer_principle(person, 2, comments=False)
+    person.follow(page.get_by_role("button", name="Save and continue"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.locator("fieldset").nth(1).get_by_label("Disagree", exact=True)).to_be_checked()
+    check(page)
+    person.type(page.get_by_label("Comment on statement 2.1"), REASON)
+    person.type(page.get_by_label("Comment on statement 2.2"), REASON)
+    person.follow(page.get_by_role("button", name="Save and continue"))
+
+    _answer_principle(person, 3)
+    # Leave halfway, sign out, and come back to the same answers.
+    person.follow(page.get_by_role("button", name="Save and come back later"))
+    person.follow(page.get_by_role("button", name="Sign out"))
+    _sign_in(person, "alice@riverside.example")
+    person.follow(page.get_by_role("link", name="Riverside Mind’s self-assessment"))
+    person.follow(page.get_by_role("link", name="2. Transparency"))
+    expect(page.get_by_label("Comment on statement 2.1")).to_have_value(REASON)
+    expect(
+        page.locator("fieldset").nth(0).get_by_label("Strongly disagree", exact=True)
+    ).to_be_checked()
+    person.follow(page.get_by_role("link", name="Back to the self-assessment"))
+
+    for number in (4, 5, 6, 7):
+        principle = page.get_by_role("link", name=f"{number}. ")
+        person.follow(principle.first)
+        _answer_principle(person, number)
+        person.follow(page.get_by_role("button", name="Save and continue"))
+        if number < 7:
+            person.follow(page.get_by_role("link", name="Back to the self-assessment"))
+
+    # Check the answers, change one, and submit.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers")
+    check(page)
+    screenshot(page, f"{name}-check-answers")
+    person.follow(page.get_by_role("link", name="Change your answer to statement 4.1"))
+    person.choose(page.locator("fieldset").nth(0), "Agree")
+    person.follow(page.get_by_role("button", name="Save and continue"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers")
+    person.follow(page.get_by_role("button", name="Submit self-assessment"))
+    expect(page.get_by_text("is submitted")).to_be_visible()
+    check(page)
+
+
+@pytest.fixture
+def journey_cast(live_db, alice, charity_assessment):
+    """Alice, a charity lead, with her organisation's assessment waiting in an open review."""
+
+
+def test_with_a_mouse(page: Page, live_server, journey_cast):
+    _journey(page, keyboard=False, name="mouse")
+
+
+def test_with_the_keyboard_only(page: Page, live_server, journey_cast):
+    _journey(page, keyboard=True, name="keyboard")
+
+
+@pytest.fixture
+def no_script_page(browser, live_server) -> Page:
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_without_javascript(no_script_page: Page, live_server, journey_cast):
+    # axe and the width check run scripts in the page, which JavaScript being off prevents;
+    # the runs with it on check the same pages.
+    _journey(no_script_page, keyboard=False, name="no-javascript", check=lambda page: None)
