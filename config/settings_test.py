@@ -27,3 +27,4 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 if os.environ.get("TEST_REAL_SERVICES") == "true":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     CELERY_TASK_ALWAYS_EAGER = False
+AXES_VERBOSE = False  # one log line per sign-in is noise in test output
