@@ -588,4 +588,7 @@ class Command(BaseCommand):
         width = max(len(person.email) for person in USERS)
         for person in USERS:
             self.stdout.write(f"  {person.email:<{width}}  {person.description}")
-        self.stdout.write("")
+        self.stdout.write(
+            "\nAdmins must use two-factor sign-in: at their first sign-in they add the key shown "
+            "(as a QR code and as text) to an authenticator app.\n"
+        )
