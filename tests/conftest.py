@@ -10,8 +10,10 @@ an earlier one whose results are published; `action` is owned by Riverside Mind.
 """
 
 import datetime
+import hashlib
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -264,3 +266,19 @@ def invitation(charity, amy):
     )
     invitation.token = INVITATION_TOKEN
     return invitation
+
+
+# Logs, not data: sessions, sign-in throttling and the audit trail may grow on any request.
+LOGS = {"sessions.session", "organisations.auditevent"}
+
+
+def database_snapshot() -> dict[str, str]:
+    """A fingerprint of every table that holds data, to prove a request changed nothing."""
+    state = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in LOGS or label.startswith(("axes.", "otp_")):
+            continue
+        rows = model.objects.order_by("pk").values_list()
+        state[label] = hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+    return state

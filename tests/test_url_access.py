@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from partnerships.models import Participant
+from tests.conftest import database_snapshot
 
 ANON = "anonymous"
 
@@ -202,7 +203,10 @@ def test_access(client, world, name, person, method, expected):
     url = _url(name, world)
     if person != ANON:
         client.force_login(world[person])
+    before = database_snapshot()
     response = getattr(client, method)(url)
     assert response.status_code == expected, f"{person} {method.upper()} {url}"
+    if expected in (403, 404, 405):
+        assert database_snapshot() == before, f"a refused {method.upper()} {url} changed data"
     if person == ANON and expected == 302 and name != "logout":
         assert response.url.startswith(reverse("login"))
