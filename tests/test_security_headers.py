@@ -79,3 +79,12 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_an_export_carries_the_headers(client, carol, partnership):
+    client.force_login(carol)
+    response = client.get(reverse("partnerships:report_csv", kwargs={"kind": "partnerships"}))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    _assert_security_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
