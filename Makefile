@@ -22,6 +22,7 @@ test: install assets services chromium pango lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -ll -q -r config organisations principles partnerships
 
 install: $(VENV)/.installed
 
