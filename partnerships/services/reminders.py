@@ -366,8 +366,9 @@ def _insert(branches: list[QuerySet], *, now: datetime.datetime) -> list[int]:
     columns = ", ".join(quote(column) for column in COLUMNS)
     selected = ", ".join(f"due.{quote(alias)}" for alias in COLUMNS.values())
     order = ", ".join(str(position) for position in range(1, len(COLUMNS) + 1))
+    # Names are quoted model names and a Django-compiled SELECT; values are parameters.
     sql = (
-        f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}, {quote('state')}, "
+        f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}, {quote('state')}, "  # nosec B608
         f"{quote('attempts')}, {quote('last_error')}, {quote('created_at')}) "
         f"SELECT {selected}, %s, 0, '', %s FROM ({select_sql}) due "
         # WHERE keeps SQLite from reading ON CONFLICT as a join's ON.
