@@ -28,3 +28,13 @@ if os.environ.get("TEST_REAL_SERVICES") == "true":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     CELERY_TASK_ALWAYS_EAGER = False
 AXES_VERBOSE = False  # one log line per sign-in is noise in test output
+
+# An N+1 query in any request raises (django-zeal), so a page that queries once per row fails
+# its tests rather than slowing down at scale.
+INSTALLED_APPS = [*INSTALLED_APPS, "zeal"]  # noqa: F405
+MIDDLEWARE = ["zeal.middleware.zeal_middleware", *MIDDLEWARE]
+ZEAL_RAISE = True
+# A form's model pickers each look up their chosen value with one get(); two organisation
+# pickers on one form (partner and ICB) are not a loop. Loops through relations are still
+# reported, on the relation (e.g. partnerships.Participant.organisation).
+ZEAL_ALLOWLIST = [{"model": "organisations.Organisation", "field": "get()"}]

@@ -69,16 +69,40 @@ def review_result(review: Review) -> scoring.ReviewResult:
     return _score(_answers_by_review([review])[review.id], framework, _framework_shape(framework))
 
 
+def _trend_reviews(review: Review) -> list[Review]:
+    return list(
+        Review.objects.filter(
+            partnership=review.partnership_id,
+            state=Review.State.CLOSED,
+            framework=review.framework_id,
+        ).order_by("closed_on", "id")
+    )
+
+
 def partnership_trend(review: Review) -> scoring.Trend:
     """Closed reviews of the review's partnership on its framework version, oldest first."""
     framework = review.framework
-    reviews = list(
-        review.partnership.reviews.filter(state=Review.State.CLOSED, framework=framework).order_by(
-            "closed_on", "id"
-        )
-    )
+    reviews = _trend_reviews(review)
     shape = _framework_shape(framework)
     answers = _answers_by_review(reviews)
     return scoring.trend(
         (r.closed_on, _score(answers.get(r.id, []), framework, shape)) for r in reviews
     )
+
+
+def review_result_and_trend(review: Review) -> tuple[scoring.ReviewResult, scoring.Trend]:
+    """Both of the above for the price of one: the framework and every rating are read once,
+    since a closed review is itself a point of its partnership's trend."""
+    framework = review.framework
+    reviews = _trend_reviews(review)
+    shape = _framework_shape(framework)
+    answers = _answers_by_review([review.id, *(r.id for r in reviews)])
+    result = _score(answers.get(review.id, []), framework, shape)
+    trend = scoring.trend(
+        (
+            r.closed_on,
+            result if r.id == review.id else _score(answers.get(r.id, []), framework, shape),
+        )
+        for r in reviews
+    )
+    return result, trend

@@ -94,12 +94,24 @@ def health_check_save(
         review=review, defaults={"serious_concern": serious_concern, "recorded_by": by}
     )
     principles = {p.number: p for p in review.partnership.framework.principles.all()}
+    # One read, one insert and one update whatever the number of principles; the review's
+    # row lock above keeps two saves from racing between the read and the writes.
+    existing = {entry.principle_id: entry for entry in health_check.entries.all()}
+    new, changed = [], []
     for number, (rag, comment) in entries.items():
-        HealthCheckEntry.objects.update_or_create(
-            health_check=health_check,
-            principle=principles[number],
-            defaults={"rag": rag, "comment": comment},
-        )
+        principle = principles[number]
+        entry = existing.get(principle.pk)
+        if entry is None:
+            new.append(
+                HealthCheckEntry(
+                    health_check=health_check, principle=principle, rag=rag, comment=comment
+                )
+            )
+        elif (entry.rag, entry.comment) != (rag, comment):
+            entry.rag, entry.comment = rag, comment
+            changed.append(entry)
+    HealthCheckEntry.objects.bulk_create(new)
+    HealthCheckEntry.objects.bulk_update(changed, ["rag", "comment"])
     if review.summary != summary:
         review.summary = summary
         review.save(update_fields=["summary"])

@@ -36,7 +36,9 @@ def dashboard(request):
 
 
 def partnership_detail(request, code):
-    partnership = _get_partnership(request, code)
+    partnership = get_object_or_404(
+        Partnership.objects.visible_to(request.user).select_related("icb", "framework"), code=code
+    )
     participants = partnership.participants.select_related("organisation", "lead_contact")
     return render(
         request,

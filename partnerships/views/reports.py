@@ -189,7 +189,7 @@ def _partnership_context(request, partnership) -> dict:
     }
     if review is None:
         return context
-    result = results.review_result(review)
+    result, trend = results.review_result_and_trend(review)
     principles = result.principles
     health = HealthCheck.objects.filter(review=review).first()
     entries = (
@@ -200,7 +200,7 @@ def _partnership_context(request, partnership) -> dict:
     groups = reports.group_averages(request.user, partnership, review.framework)
     context |= {
         "result": result,
-        "trend": results.partnership_trend(review),
+        "trend": trend,
         "health_check": health,
         "rows": [(p, entries.get(p.number)) for p in principles],
         "radar": charts.radar(

@@ -1,4 +1,11 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from organisations.models import Membership
+from partnerships.models import Participant, Partnership
+from tests.conftest import make_user
 
 
 def _url(organisation):
@@ -36,3 +43,23 @@ def test_it_sends_anonymous_people_to_sign_in(client, charity):
 def test_platform_admins_see_every_organisation(client, ada, outside_charity):
     client.force_login(ada)
     assert client.get(_url(outside_charity)).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 10, 100])
+def test_it_runs_a_fixed_number_of_queries(client, bob, charity, framework, rows):
+    """`rows` people in the organisation and `rows` partnerships it is in."""
+    for number in range(rows):
+        make_user(f"member{number}@riverside.example", charity, Membership.Role.VIEWER)
+        partnership = Partnership.objects.create(
+            name=f"Partnership {number:03}", kind="grant", framework=framework
+        )
+        Participant.objects.create(partnership=partnership, organisation=charity, role="provider")
+    client.force_login(bob)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(charity))
+    assert response.status_code == 200
+    assert response.text.count("Partnership ") >= rows
+    assert response.text.count("@riverside.example") == rows + 1  # and Bob
+    # Session, user, organisation, membership check, people, partnerships, the people
+    # manager check, navigation.
+    assert len(queries) == 8, [q["sql"] for q in queries]

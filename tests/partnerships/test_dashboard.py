@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from partnerships.models import Action, Participant, Partnership, Review
+from partnerships.models import Action, Assessment, Participant, Partnership, Review
+from partnerships.views.partnerships import DASHBOARD_PAGE_SIZE
 from tests.conftest import submit
 
 
@@ -60,29 +61,54 @@ def test_it_offers_registration_to_commissioners_with_no_partnerships(client, ca
     assert reverse("partnerships:create") in response.text
 
 
-def _add_partnerships(count, framework, icb, charity):
+def _add_partnerships(count, framework, icb, charity, alice):
+    """`count` rows in each of the dashboard's lists: partnerships (with partners and
+    reviews), assessments waiting, actions, and reviews coming due."""
+    soon = timezone.localdate() + datetime.timedelta(days=20)
     for number in range(count):
-        partnership = Partnership.objects.create(
-            name=f"Partnership {number:03}", kind=Partnership.Kind.GRANT, framework=framework
-        )
-        Participant.objects.create(partnership=partnership, organisation=icb, role="commissioner")
-        Participant.objects.create(partnership=partnership, organisation=charity, role="provider")
-        Review.objects.create(
-            partnership=partnership,
-            framework=framework,
-            opened_on="2026-10-01",
-            due_on="2026-11-01",
-        )
+        for state in ("open", "due"):
+            partnership = Partnership.objects.create(
+                name=f"Partnership {state} {number:03}",
+                kind=Partnership.Kind.GRANT,
+                framework=framework,
+                next_review_due=soon,
+            )
+            Participant.objects.create(
+                partnership=partnership, organisation=icb, role="commissioner"
+            )
+            Participant.objects.create(
+                partnership=partnership, organisation=charity, role="provider"
+            )
+            if state == "open":
+                review = Review.objects.create(
+                    partnership=partnership,
+                    framework=framework,
+                    opened_on="2026-10-01",
+                    due_on="2026-11-01",
+                )
+                Assessment.objects.create(review=review, organisation=charity)
+            Action.objects.create(
+                partnership=partnership,
+                description=f"Action {state} {number:03}",
+                owner_organisation=charity,
+                owner=alice,
+                due_on=soon,
+            )
 
 
-@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize("count", [1, 10, 100])
 def test_it_runs_a_fixed_number_of_queries(client, alice, framework, icb, charity, count):
-    _add_partnerships(count, framework, icb, charity)
+    _add_partnerships(count, framework, icb, charity, alice)
     client.force_login(alice)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
-    assert response.text.count("Partnership 0") == count
+    shown = min(count, DASHBOARD_PAGE_SIZE)
+    context = response.context
+    assert len(context["page"]) == min(2 * count, DASHBOARD_PAGE_SIZE)
+    assert len(context["waiting"]) == count
+    assert len(context["your_actions"]) == min(2 * count, DASHBOARD_PAGE_SIZE)
+    assert len(context["coming_due"]) == shown
     # Session, user, navigation, count, page, partners, reviews, waiting assessments,
     # actions, reviews coming due.
     assert len(queries) == 10, [q["sql"] for q in queries]

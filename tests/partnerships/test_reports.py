@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from organisations.models import Organisation
-from partnerships.models import Action, Partnership, Review
+from partnerships.models import Action, Assessment, Participant, Partnership, Rating, Review
 from partnerships.reports import LARGEST_GAPS
 from partnerships.templatetags.scores import index, score, signed
+from principles.models import Statement
 from tests.partnerships.report_seed import expected_latest, seed, tables
 
 HOSTILE = st.one_of(
@@ -308,6 +309,59 @@ def test_ten_thousand_partnerships_cost_no_more_queries(client, ada, seeded, fra
     assert report.partnerships == 10_000 + len(_all(seeded))
     assert len(report.heatmap) == 50 and report.heatmap_page == 3
     assert 'page=4#heatmap" rel="next"' in response.text
+
+
+def _scored_partnerships(count, framework, icb, charity):
+    """`count` partnerships of Carol's ICB, each with a closed review that both partners
+    assessed (a gap on every principle) and an overdue open action."""
+    today = timezone.localdate()
+    statements = list(Statement.objects.filter(principle__framework=framework))
+    ratings = []
+    for number in range(count):
+        partnership = Partnership.objects.create(
+            name=f"Scored {number:03}", kind="contract", framework=framework, icb=icb
+        )
+        review = Review.objects.create(
+            partnership=partnership,
+            framework=framework,
+            opened_on=today - datetime.timedelta(days=400),
+            due_on=today - datetime.timedelta(days=370),
+            closed_on=today - datetime.timedelta(days=20 + number % 300),
+            state=Review.State.CLOSED,
+            overall_rag="amber",
+        )
+        for organisation, points in ((icb, 5), (charity, 3)):
+            Participant.objects.create(
+                partnership=partnership, organisation=organisation, role="provider"
+            )
+            assessment = Assessment.objects.create(
+                review=review,
+                organisation=organisation,
+                state=Assessment.State.SUBMITTED,
+                submitted_at=timezone.now(),
+            )
+            ratings += [
+                Rating(assessment=assessment, statement=s, score=points) for s in statements
+            ]
+        Action.objects.create(
+            partnership=partnership,
+            description=f"Action {number}",
+            owner_organisation=charity,
+            due_on=today - datetime.timedelta(days=1),
+        )
+    Rating.objects.bulk_create(ratings)
+
+
+@pytest.mark.parametrize("rows", [1, 10, 100])
+def test_it_costs_the_same_for_1_10_and_100_partnerships(
+    client, ada, carol, framework, icb, charity, rows
+):
+    _scored_partnerships(rows, framework, icb, charity)
+    assert (_queries(client, ada), _queries(client, carol)) == (30, 31)
+    report = client.get(reverse("partnerships:reports")).context["report"]
+    assert report.reviewed == rows
+    assert len(report.heatmap) == min(rows, 50)
+    assert len(report.gaps) == min(rows * 7, LARGEST_GAPS)
 
 
 FILTER_FIELDS = [

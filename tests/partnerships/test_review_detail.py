@@ -1,6 +1,12 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.conftest import submit
+from organisations.models import Organisation
+from partnerships.models import Assessment, Participant
+from tests.conftest import make_user, submit
 
 
 def _url(review):
@@ -46,3 +52,28 @@ def test_it_offers_the_lead_commissioner_the_health_check(client, carol, bob, op
 def test_it_hides_from_outsiders(client, dan, open_review):
     client.force_login(dan)
     assert client.get(_url(open_review)).status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 10, 100])
+def test_it_runs_a_fixed_number_of_queries(client, carol, open_review, rows):
+    """`rows` more partners asked to assess, each submitted by a person."""
+    for number in range(rows):
+        organisation = Organisation.objects.create(name=f"Partner {number}", kind="charity")
+        Participant.objects.create(
+            partnership=open_review.partnership, organisation=organisation, role="vcse_partner"
+        )
+        Assessment.objects.create(
+            review=open_review,
+            organisation=organisation,
+            state=Assessment.State.SUBMITTED,
+            submitted_by=make_user(f"editor{number}@partner.example", organisation),
+            submitted_at=timezone.now(),
+        )
+    client.force_login(carol)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(open_review))
+    assert response.status_code == 200
+    assert f"{rows} of {rows + 2} partners have submitted" in response.text
+    # Session, user, partnership, review, assessments, the person's own, the lead check,
+    # navigation.
+    assert len(queries) == 8, [q["sql"] for q in queries]

@@ -158,12 +158,26 @@ def _partnership_of(size, framework, icb):
     return _close(review)
 
 
-@pytest.mark.parametrize("size", [2, 12])
+@pytest.mark.parametrize("size", [1, 10, 100])
 def test_it_runs_a_fixed_number_of_queries(client, ada, framework, icb, size):
+    """`size` partners, and `size` earlier reviews in the trend."""
     review = _partnership_of(size, framework, icb)
+    for number in range(size):
+        opened = datetime.date(2000 + number // 12, 1 + number % 12, 1)
+        earlier = Review.objects.create(
+            partnership=review.partnership,
+            framework=framework,
+            opened_on=opened,
+            due_on=opened + datetime.timedelta(days=20),
+        )
+        submit(Assessment.objects.create(review=earlier, organisation=icb), default=4)
+        _close(earlier)
     client.force_login(ada)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(_url(review))
     assert response.status_code == 200
     assert response.text.count("Charity ") >= size - 1
-    assert len(queries) == 11, [q["sql"] for q in queries]
+    assert len(response.context["trend"].labels) == size + 1
+    # Session, user, navigation, partnership, review, reviews of the trend, framework,
+    # ratings, health check.
+    assert len(queries) == 9, [q["sql"] for q in queries]
