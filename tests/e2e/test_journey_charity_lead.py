@@ -2,15 +2,16 @@
 
 The same journey three ways: with a mouse, with the keyboard only (Tab, Shift+Tab, arrows,
 Space, Enter), and with JavaScript switched off. Every page it reaches is checked with axe,
-and at 320 px wide no page scrolls sideways.
+at 320 px wide no page scrolls sideways, and text zoomed to 200% loses nothing.
 """
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
 
-from .conftest import assert_no_axe_violations, screenshot
+from .conftest import check_page, screenshot
+from .people import Person
 
 # Statement ratings by principle: a mix, with "Strongly disagree" on principle 2 (needs a comment).
 RATINGS = {
@@ -33,78 +34,6 @@ SCALE = [
 REASON = "Reports reach us too late to act on."
 
 
-class Person:
-    """Operates a page with the mouse or with the keyboard alone."""
-
-    def __init__(self, page: Page, *, keyboard: bool):
-        self.page, self.keyboard = page, keyboard
-
-    def _is_focused(self, locator: Locator) -> bool:
-        return locator.evaluate("el => el === document.activeElement")
-
-    def tab_to(self, locator: Locator, *, limit: int = 150) -> None:
-        """Tab forward until the element has focus; fail if the keyboard cannot reach it."""
-        locator.wait_for()
-        for _ in range(limit):
-            if self._is_focused(locator):
-                return
-            self.page.keyboard.press("Tab")
-        pytest.fail(f"could not reach {locator} with the Tab key")
-
-    def follow(self, locator: Locator) -> None:
-        """Follow a link or press a button: both lead to a new page here."""
-        if self.keyboard:
-            self.tab_to(locator)
-            with self.page.expect_navigation():
-                self.page.keyboard.press("Enter")
-        else:
-            locator.click()
-
-    def type(self, locator: Locator, text: str) -> None:
-        if self.keyboard:
-            self.tab_to(locator)
-            self.page.keyboard.press("Control+A")
-            self.page.keyboard.type(text)
-        else:
-            locator.fill(text)
-
-    def choose(self, group: Locator, label: str) -> None:
-        """Pick one radio of a group: Tab into the group, then arrow keys, as people do."""
-        wanted = group.get_by_label(label, exact=True)
-        if not self.keyboard:
-            wanted.check()
-            return
-        radios = group.locator("input[type=radio]")
-        name = radios.first.get_attribute("name")
-        for _ in range(150):
-            if self.page.evaluate(
-                "name => document.activeElement && document.activeElement.name === name", name
-            ):
-                break
-            self.page.keyboard.press("Tab")
-        values = radios.evaluate_all("els => els.map(el => el.value)")
-        current = values.index(self.page.evaluate("document.activeElement.value"))
-        target = values.index(wanted.get_attribute("value"))
-        key = "ArrowDown" if target > current else "ArrowUp"
-        for _ in range(abs(target - current)):
-            self.page.keyboard.press(key)
-        if target == current:
-            self.page.keyboard.press("Space")
-        expect(wanted).to_be_checked()
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    page.set_viewport_size({"width": 320, "height": 800})
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 320, f"{page.url} scrolls sideways at 320 px ({width} px wide)"
-    page.set_viewport_size({"width": 1024, "height": 800})
-
-
-def _check(page: Page) -> None:
-    assert_no_axe_violations(page)
-    _no_sideways_scroll(page)
-
-
 def _sign_in(person: Person, email: str) -> None:
     page = person.page
     page.goto("/accounts/sign-in/")
@@ -124,7 +53,7 @@ def _answer_principle(person: Person, number: int, *, comments: bool = True) -> 
             person.type(page.get_by_label(f"Comment on statement {number}.{index + 1}"), REASON)
 
 
-def _journey(page: Page, *, keyboard: bool, name: str, check=_check) -> None:
+def _journey(page: Page, *, keyboard: bool, name: str, check=check_page) -> None:
     person = Person(page, keyboard=keyboard)
     _sign_in(person, "alice@riverside.example")
     check(page)

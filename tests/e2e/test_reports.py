@@ -7,28 +7,17 @@ theirs.
 
 import re
 
-from django.conf import settings
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from organisations.models import User
-from tests.conftest import SignedInClient
 
-from .conftest import assert_no_axe_violations, screenshot
+from .conftest import check_page, screenshot, signed_in
 
 ADMIN = "admin@partnershiphealth.example"
 
 
-def _signed_in(context: BrowserContext, live_server, email: str) -> None:
-    client = SignedInClient()
-    client.force_login(User.objects.get(email=email))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-
-
 def test_the_report_page_as_an_admin(page: Page, context, live_server, demo_data):
-    _signed_in(context, live_server, ADMIN)
+    signed_in(context, live_server, User.objects.get(email=ADMIN))
     page.goto("/")
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
@@ -36,19 +25,19 @@ def test_the_report_page_as_an_admin(page: Page, context, live_server, demo_data
     expect(
         page.get_by_role("img", name="Distribution of the partnership health index")
     ).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "reports")
 
     # A filter goes into the address, and the report follows it.
     page.get_by_label("NHS region").select_option("North West")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"region=North\+West"))
-    assert_no_axe_violations(page)
+    check_page(page)
 
     # A date that does not exist is explained, not fatal.
     page.goto("/partnerships/reports/?closed_to_day=31&closed_to_month=2&closed_to_year=2026")
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
 
     # One partnership's report, from the heatmap.
     page.goto("/partnerships/reports/")
@@ -56,5 +45,5 @@ def test_the_report_page_as_an_admin(page: Page, context, live_server, demo_data
         "link"
     ).first.click()
     expect(page.get_by_text("Partnership report", exact=True)).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "partnership-report")

@@ -2,7 +2,7 @@ from playwright.sync_api import Page, expect
 
 from partnerships.management.commands.seed_demo import DEMO_PASSWORD, PARTNERSHIPS
 
-from .conftest import assert_no_axe_violations, screenshot
+from .conftest import check_page, screenshot
 
 CHARITY_LEAD = "grace.mensah@northdalecarers.example"
 
@@ -10,7 +10,7 @@ CHARITY_LEAD = "grace.mensah@northdalecarers.example"
 def test_a_charity_lead_signs_in_and_sees_their_partnerships(page: Page, live_server, demo_data):
     page.goto("/accounts/sign-in/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Partnership Health")
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "sign-in")
 
     page.get_by_role("button", name="Sign in").click()
@@ -18,7 +18,7 @@ def test_a_charity_lead_signs_in_and_sees_their_partnerships(page: Page, live_se
     expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(summary.get_by_role("link", name="Enter your email address")).to_be_visible()
     expect(summary.get_by_role("link", name="Enter your password")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "sign-in-errors")
 
     page.get_by_label("Email address").fill(CHARITY_LEAD)
@@ -33,5 +33,5 @@ def test_a_charity_lead_signs_in_and_sees_their_partnerships(page: Page, live_se
         expect(table.get_by_role("link", name=PARTNERSHIPS[key]["name"])).to_be_visible()
     # The place-based partnership does not include the charity, so it stays out of sight.
     expect(page.get_by_text(PARTNERSHIPS["place"]["name"])).to_have_count(0)
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "dashboard")

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from partnerships.management.commands.seed_demo import DEMO_PASSWORD
 
-from .conftest import assert_no_axe_violations, screenshot
+from .conftest import check_page, screenshot
 
 ORGANISATION_ADMIN = "olu.adeyemi@northvalley-icb.example"
 
@@ -33,12 +33,12 @@ def test_an_organisation_admin_sets_up_two_factor_and_signs_in_with_it(
     _sign_in(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor authentication")
     expect(page.get_by_role("img", name="QR code to add Partnership Health")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "two-factor-set-up")
 
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
 
     page.get_by_text("I cannot scan the QR code").click()
     secret = page.locator("#setup-key").inner_text().replace(" ", "")
@@ -50,24 +50,24 @@ def test_an_organisation_admin_sets_up_two_factor_and_signs_in_with_it(
     expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(
         10
     )
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "two-factor-recovery-codes")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     page.goto("/accounts/profile/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "profile")
 
     page.get_by_role("button", name="Sign out").click()
     _sign_in(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
-    assert_no_axe_violations(page)
+    check_page(page)
     screenshot(page, "two-factor-verify")
     page.get_by_label("Code").fill("000000" if _code(key, 30) != "000000" else "111111")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
 
     # The next time step: the code that set the app up cannot be used again.
     page.wait_for_timeout(1500)  # past django-otp's one-second pause after a wrong code
