@@ -98,6 +98,9 @@ class Partnership(models.Model):
         indexes = [
             # The review-coming-due sweep and the dashboard's "reviews coming due".
             models.Index(fields=["next_review_due"], name="partnership_next_review_idx"),
+            # A platform admin's dashboard: a page of every partnership, by name (the
+            # report's heatmap sorts by name too, but only its own few hundred).
+            models.Index(fields=["name", "id"], name="partnership_name_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,12 +2,12 @@ from crispy_forms_gds.layout import Div, Layout
 from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from config.forms import gds_helper
 from organisations.models import Organisation
 from partnerships.forms.common import DateField
-from partnerships.models import Participant, Partnership
+from partnerships.models import Participant, Partnership, Review
 from partnerships.reports import Filters
 from principles.models import Framework
 
@@ -97,8 +97,10 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         visible = Partnership.objects.visible_to(user).values("pk")
-        frameworks = Framework.objects.filter(Q(published=True) | Q(reviews__isnull=False))
-        self.fields["framework"].queryset = frameworks.distinct().order_by("name", "-version")
+        # EXISTS looks up one review per framework (by its index) rather than joining them all.
+        used = Exists(Review.objects.filter(framework=OuterRef("pk")))
+        frameworks = Framework.objects.filter(Q(published=True) | Q(used))
+        self.fields["framework"].queryset = frameworks.order_by("name", "-version")
         self.default_framework = Framework.objects.current() or frameworks.first()
         if self.is_bound and not self.data.get("framework") and self.default_framework:
             # The select shows the framework the report uses when none is chosen.
