@@ -119,6 +119,8 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
+        # No "loaders": Django then wraps them in the cached loader, so each template is
+        # read and compiled once per process (tests/test_production.py checks it).
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -189,9 +191,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # static/build is made by `make assets` from GOV.UK Frontend (npm) and static/src.
 STATICFILES_DIRS = [BASE_DIR / "static" / "build"]
+# Out of debug, whitenoise serves what collectstatic wrote: each file's name carries a hash
+# of its content and a compressed copy sits beside it, so browsers may keep it for a year
+# (whitenoise.storage.CompressedManifestStaticFilesStorage, in config/storage.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "config.storage.StaticFilesStorage"  # whitenoise's, for ES modules too
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -220,10 +233,18 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # requester is emailed a link, rather than built during the request.
 EXPORT_BACKGROUND_FROM_ROWS = env_int("EXPORT_BACKGROUND_FROM_ROWS", default=50_000)
 
+# json: one object a line for a log collector (config/logs.py); text: for people.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

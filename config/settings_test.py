@@ -21,6 +21,12 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # Tests serve static files from the finders (live_server does); whitenoise serves the
 # collected files in production and only warns here that none are collected.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+# So names stay as they are, without a manifest; tests/test_production.py collects and serves
+# the files with production's manifest storage.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # The reminder integration tests run real workers on these settings, with a broker and an
 # SMTP server of their own (tests/partnerships/test_reminders_integration.py).
