@@ -143,6 +143,16 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered fragments (partnerships/caching.py), in each process's own memory: a fragment is
+# found by a number PostgreSQL moves on at every change, so processes need not tell each
+# other anything, and Redis stays the broker alone.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
+
 AUTH_USER_MODEL = "organisations.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -2,8 +2,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
+from partnerships import caching
 from partnerships.access import can_manage, is_lead, require_can_register, require_manage
 from partnerships.forms.partnerships import (
     ParticipantAddForm,
@@ -21,18 +23,29 @@ def _get_partnership(request, code) -> Partnership:
 
 
 def dashboard(request):
-    visible = Partnership.objects.visible_to(request.user)
-    page = Paginator(visible.with_summary(), DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "partnerships/dashboard.html",
-        {
-            "page": page,
-            "waiting": Assessment.objects.waiting_for(request.user),
-            "your_actions": Action.objects.for_dashboard(request.user)[:DASHBOARD_PAGE_SIZE],
-            "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_PAGE_SIZE],
-        },
+    number = request.GET.get("page", "")
+    number = number if number.isdigit() and len(number) < 7 else "1"
+    # Everyone opens it, often, and it changes far less often: kept rendered until a
+    # partnership, review, assessment, action or membership changes (partnerships/caching.py).
+    content = caching.fragment(
+        "dashboard",
+        request.user.pk,
+        number,
+        render=lambda: render_to_string(
+            "partnerships/_dashboard.html", _dashboard(request.user, number), request=request
+        ),
     )
+    return render(request, "partnerships/dashboard.html", {"content": content})
+
+
+def _dashboard(user, number) -> dict:
+    visible = Partnership.objects.visible_to(user)
+    return {
+        "page": Paginator(visible.with_summary(), DASHBOARD_PAGE_SIZE).get_page(number),
+        "waiting": Assessment.objects.waiting_for(user),
+        "your_actions": Action.objects.for_dashboard(user)[:DASHBOARD_PAGE_SIZE],
+        "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_PAGE_SIZE],
+    }
 
 
 def partnership_detail(request, code):

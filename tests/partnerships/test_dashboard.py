@@ -109,9 +109,37 @@ def test_it_runs_a_fixed_number_of_queries(client, alice, framework, icb, charit
     assert len(context["waiting"]) == count
     assert len(context["your_actions"]) == min(2 * count, DASHBOARD_PAGE_SIZE)
     assert len(context["coming_due"]) == shown
-    # Session, user, navigation, count, page, partners, reviews, waiting assessments,
-    # actions, reviews coming due.
-    assert len(queries) == 10, [q["sql"] for q in queries]
+    # Session, user, generation, navigation (the page's and the content's), count, page,
+    # partners, reviews, waiting assessments, actions, reviews coming due.
+    assert len(queries) == 12, [q["sql"] for q in queries]
+    # Then kept: session, user, generation, navigation.
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(reverse("dashboard"))
+    assert again.context["content"] == response.context["content"]
+    assert len(queries) == 4, [q["sql"] for q in queries]
+
+
+def test_a_change_shows_at_once(client, alice, partnership, charity):
+    client.force_login(alice)
+    assert "Write the annual report" not in client.get(reverse("dashboard")).text
+    Action.objects.create(
+        partnership=partnership,
+        description="Write the annual report",
+        owner_organisation=charity,
+        owner=alice,
+    )
+    assert "Write the annual report" in client.get(reverse("dashboard")).text
+
+
+def test_each_person_and_page_has_its_own(client, alice, carol, framework, icb, charity):
+    _add_partnerships(30, framework, icb, charity, alice)
+    client.force_login(alice)
+    first = client.get(reverse("dashboard")).context["content"]
+    second = client.get(reverse("dashboard"), {"page": "2"}).context["content"]
+    assert first != second
+    assert client.get(reverse("dashboard"), {"page": "2"}).context["content"] == second
+    client.force_login(carol)
+    assert "Action open 000" not in client.get(reverse("dashboard")).text  # Alice's actions
 
 
 def test_it_lists_assessments_waiting_for_my_organisation(client, alice, carol, open_review):
