@@ -32,9 +32,13 @@ def generation() -> str | None:
     return f"{value}{'' if called else '-'}"
 
 
-def fragment(name: str, *parts, render: Callable[[], str]) -> str:
-    """The fragment `name` for `parts` (who, which page), rendered only when not stored."""
-    current = generation()
+def fragment(request, name: str, *parts, render: Callable[[], str]) -> str:
+    """The fragment `name` for `parts` (who, which page), rendered only when not stored.
+
+    The generation read is left on the request, so the header's navigation can be kept
+    with it (organisations.context_processors).
+    """
+    current = request.generation = generation()
     if current is None:
         return render()
     key = ":".join(["fragment", name, current, timezone.localdate().isoformat(), *map(str, parts)])
@@ -43,3 +47,17 @@ def fragment(name: str, *parts, render: Callable[[], str]) -> str:
         html = render()
         cache.set(key, html, FRAGMENT_SECONDS)
     return mark_safe(html)  # nosec B308 B703 - the app's own rendered template
+
+
+def kept(request, name: str, *parts, make: Callable):
+    """`make()`'s value, kept like a fragment when the request has read the generation
+    already; made afresh otherwise, so pages that do not keep fragments pay nothing more."""
+    current = getattr(request, "generation", None)
+    if current is None:
+        return make()
+    key = ":".join(["kept", name, current, *map(str, parts)])
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.set(key, value, FRAGMENT_SECONDS)
+    return value

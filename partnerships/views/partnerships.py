@@ -28,6 +28,7 @@ def dashboard(request):
     # Everyone opens it, often, and it changes far less often: kept rendered until a
     # partnership, review, assessment, action or membership changes (partnerships/caching.py).
     content = caching.fragment(
+        request,
         "dashboard",
         request.user.pk,
         number,
