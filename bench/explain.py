@@ -20,7 +20,9 @@ reading a whole table once is their cheapest plan.
 
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -117,6 +119,13 @@ def main(verbose: bool) -> int:
 
     os.environ.update(ENV)
     ensure_database(URL, env=ENV)
+    # The pages link to the collected, hashed static files, as in production.
+    os.environ["STATIC_ROOT"] = ENV["STATIC_ROOT"] = tempfile.mkdtemp(prefix="ph-explain-")
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
+        env=ENV,
+        check=True,
+    )
     import django
 
     django.setup()

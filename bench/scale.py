@@ -1,4 +1,4 @@
-"""What bench/explain.py and bench/http.py share: a database of national scale, and people
+"""What bench/explain.py and bench/http_pages.py share: a database of national scale, and people
 signed in to it.
 
 The database is made by `manage.py seed_scale` (10,000 partnerships by default) and kept
