@@ -144,6 +144,8 @@ class Participant(models.Model):
     COMMISSIONING_ROLES = (Role.LEAD_COMMISSIONER, Role.COMMISSIONER)
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The foreign keys' own indexes serve the pages: by partnership, the partnership page and
+    # the dashboard's partners; by organisation, every `visible_to` gate.
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="participants"
     )
@@ -192,6 +194,8 @@ class Review(models.Model):
         CLOSED = "closed", "Closed"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed (a foreign key): the partnership page's history, the dashboard's latest review,
+    # the trend and the report's closed reviews per partnership.
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reviews")
     # The partnership's framework when the review opened: results and trends stay on it.
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="reviews")
@@ -262,6 +266,8 @@ class Assessment(models.Model):
         SUBMITTED = "submitted", "Submitted"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed (foreign keys): by review, review progress, results and the report's scores;
+    # by organisation, the dashboard's assessments waiting.
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assessments")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="assessments"
@@ -294,6 +300,7 @@ class Assessment(models.Model):
 
 
 class Rating(models.Model):
+    # Indexed (a foreign key): results and the report read a review's ratings by assessment.
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="ratings")
     # None is "Don't know": answered, but not scored.
@@ -388,6 +395,7 @@ class Action(models.Model):
         DROPPED = "dropped", "Dropped"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed (a foreign key): the action list, the partnership page and the report's counts.
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="actions")
     review = models.ForeignKey(
         Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
