@@ -6,12 +6,18 @@ organisation's role in the partnership (lead commissioner, commissioner, partner
 """
 
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 
 from organisations.models import Membership, Organisation
 
 from .models import Action, Assessment, Participant, Partnership, Review
 
 EDITING_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
+
+
+def get_partnership(request, code) -> Partnership:
+    """The gate every partnership page goes through: not a partner, a 404."""
+    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
 
 
 def _edits_for_current_partner(user, partnership: Partnership, roles=None) -> bool:

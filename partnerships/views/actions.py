@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from partnerships.access import (
     action_change_rule,
     can_add_action,
+    get_partnership,
     require_add_action,
     require_change_action,
 )
@@ -18,14 +19,10 @@ from partnerships.forms.actions import (
     ActionForm,
     initial_from_query,
 )
-from partnerships.models import Action, Partnership
+from partnerships.models import Action
 from partnerships.services import actions as services
 
 FILTERS = ("owner", "status")
-
-
-def _get_partnership(request, code) -> Partnership:
-    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
 
 
 def _get_action(partnership, action_code) -> Action:
@@ -53,7 +50,7 @@ def _list_url(partnership, query="") -> str:
 
 
 def action_list(request, code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     filters = ActionFilterForm(request.GET, partnership=partnership)
     chosen = filters.filters()
     actions = partnership.actions.select_related("owner_organisation", "owner", "principle")
@@ -87,7 +84,7 @@ def action_list(request, code):
 
 
 def action_create(request, code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     require_add_action(request.user, partnership)
     if request.method == "POST":
         form = ActionForm(request.POST, partnership=partnership)
@@ -109,7 +106,7 @@ def action_create(request, code):
 
 
 def action_edit(request, code, action_code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     action = _get_action(partnership, action_code)
     require_change_action(request.user, action)
     initial = {
@@ -144,7 +141,7 @@ def action_edit(request, code, action_code):
 
 @require_POST
 def action_done(request, code, action_code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     action = _get_action(partnership, action_code)
     require_change_action(request.user, action)
     services.action_mark_done(action=action, by=request.user)

@@ -6,7 +6,13 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from partnerships import caching
-from partnerships.access import can_manage, is_lead, require_can_register, require_manage
+from partnerships.access import (
+    can_manage,
+    get_partnership,
+    is_lead,
+    require_can_register,
+    require_manage,
+)
 from partnerships.forms.partnerships import (
     ParticipantAddForm,
     PartnershipCreateForm,
@@ -16,10 +22,6 @@ from partnerships.models import Action, Assessment, Partnership
 from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 50
-
-
-def _get_partnership(request, code) -> Partnership:
-    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
 
 
 def dashboard(request):
@@ -86,7 +88,7 @@ def partnership_create(request):
 
 
 def partnership_edit(request, code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     require_manage(request.user, partnership)
     form = PartnershipForm(request.POST or None, instance=partnership)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +104,7 @@ def partnership_edit(request, code):
 
 
 def participant_list(request, code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     require_manage(request.user, partnership)
     form = ParticipantAddForm(request.POST or None, partnership=partnership)
     if request.method == "POST" and form.is_valid():
@@ -127,7 +129,7 @@ def participant_list(request, code):
 
 @require_POST
 def participant_remove(request, code, participant_code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     require_manage(request.user, partnership)
     participant = get_object_or_404(
         partnership.participants.filter(left_on__isnull=True), code=participant_code

@@ -7,29 +7,26 @@ from django.utils.http import urlencode
 from partnerships import charts, results
 from partnerships.access import (
     assessments_visible_to,
+    get_partnership,
     is_lead,
     require_lead,
     require_results_published,
 )
 from partnerships.forms.reviews import HealthCheckForm, ReviewCloseForm, ReviewOpenForm
-from partnerships.models import RAG, Assessment, HealthCheck, Partnership, Review
+from partnerships.models import RAG, Assessment, HealthCheck, Review
 from partnerships.scoring import suggested_actions
 from partnerships.services import reviews as services
 
 
-def _get_partnership(request, code) -> Partnership:
-    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
-
-
 def _get_review(request, code, review_code) -> Review:
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     return get_object_or_404(
         partnership.reviews.select_related("partnership", "framework"), code=review_code
     )
 
 
 def review_open(request, code):
-    partnership = _get_partnership(request, code)
+    partnership = get_partnership(request, code)
     require_lead(request.user, partnership)
     open_review = partnership.reviews.filter(state=Review.State.OPEN).first()
     form = ReviewOpenForm(request.POST or None)
