@@ -19,7 +19,7 @@ class Series:
 
 
 def _point(centre, radius, angle, value):
-    share = (value - SCALE_MIN) / (SCALE_MAX - SCALE_MIN)
+    share = (float(value) - SCALE_MIN) / (SCALE_MAX - SCALE_MIN)
     return (
         round(centre + radius * share * math.sin(angle), 1),
         round(centre - radius * share * math.cos(angle), 1),
@@ -95,7 +95,7 @@ def gap_bars(rows, *, width=640, row_height=34, label_width=250, limit=4.0):
         y = i * row_height + 30
         bar = None
         if gap is not None:
-            length = max(-limit, min(limit, gap)) * per_point
+            length = max(-limit, min(limit, float(gap))) * per_point
             bar = {"x": round(min(zero, zero + length), 1), "width": round(abs(length), 1)}
         bars.append({"label": label, "y": y, "gap": gap, "flag": flag, "bar": bar})
     ticks = [

@@ -330,6 +330,109 @@ class Rating(models.Model):
         return f"{self.assessment.organisation}: {self.score or 'Don’t know'} – {self.statement}"
 
 
+def figure(verbose_name: str) -> models.DecimalField:
+    """A stored figure of a result: partnerships.scoring.STORED_PLACES places, up to 100."""
+    return models.DecimalField(verbose_name, max_digits=15, decimal_places=12, null=True)
+
+
+class ReviewResult(models.Model):
+    """A closed review's result, worked out by partnerships.scoring when the review closes.
+
+    A closed review never changes, so every page, file and report reads these rows rather
+    than the ratings. Bands and gap flags are not stored: their thresholds are settings, so
+    partnerships.scoring derives them from these figures when they are read.
+    """
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, primary_key=True, related_name="result"
+    )
+    score = figure("partners' score")  # the mean of the principle scores present
+    index = figure("index")  # 0–100, over the principles scored
+    principles_scored = models.PositiveSmallIntegerField()
+    # Whether any principle is red, kept as the lowest principle score so that it follows
+    # the thresholds (settings) when read: the weakest link of the overall band.
+    lowest = figure("lowest principle score")
+    # Organisations that submitted a self-assessment, per side.
+    nhs_submitted = models.PositiveSmallIntegerField(default=0)
+    local_government_submitted = models.PositiveSmallIntegerField(default=0)
+    vcse_submitted = models.PositiveSmallIntegerField(default=0)
+    other_submitted = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(index__isnull=True) | Q(index__gte=0, index__lte=100),
+                name="review_result_index_0_to_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Result of {self.review}"
+
+
+class PrincipleResult(models.Model):
+    """One principle's figures in a closed review's result."""
+
+    # Indexed by the unique constraint (review first): a review's rows, and the report's
+    # rows of the latest reviews.
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="principle_results")
+    principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="+")
+    score = figure("partnership score")  # the mean of the side means present
+    nhs = figure("NHS side")
+    local_government = figure("local government side")
+    vcse = figure("VCSE side")
+    # Organisations with a score for this principle, per side.
+    nhs_organisations = models.PositiveSmallIntegerField(default=0)
+    local_government_organisations = models.PositiveSmallIntegerField(default=0)
+    vcse_organisations = models.PositiveSmallIntegerField(default=0)
+    gap = figure("gap")  # NHS side − VCSE side, unrounded: the report orders by it
+    spread = figure("spread")  # highest − lowest organisation score
+
+    class Meta:
+        ordering = ["review", "principle__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "principle"], name="principle_result_unique_per_review"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                name="principle_result_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.principle} in {self.review}"
+
+
+class OrganisationResult(models.Model):
+    """One submitting organisation's score for one principle in a closed review's result."""
+
+    # Indexed by the unique constraint (review first): the results page reads a review's.
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="organisation_results"
+    )
+    # Indexed (a foreign key): an organisation's own results.
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="+")
+    # The organisation's side when the review closed: a later change of kind rewrites nothing.
+    side = models.CharField(max_length=20)
+    score = figure("score")  # None: fewer than half of the statements scored
+    scored = models.PositiveSmallIntegerField()  # statements with a score 1–5
+    dont_know = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["review", "principle__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "organisation", "principle"],
+                name="organisation_result_unique_per_review",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation}, {self.principle}, in {self.review}"
+
+
 class HealthCheck(models.Model):
     """The lead commissioner's pulse on a review, one per review."""
 

@@ -10,7 +10,7 @@ SCALE_MIN, SCALE_MAX = 1, 5
 
 
 def _scale(value, low, high, start, end):
-    return round(start + (value - low) / (high - low) * (end - start), 1)
+    return round(start + (float(value) - low) / (high - low) * (end - start), 1)
 
 
 def principle_bars(rows, *, width=640, row_height=34, label_width=250):

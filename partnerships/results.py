@@ -1,31 +1,50 @@
-"""Reads a review's submitted ratings and scores them with the scoring module.
+"""A closed review's result: worked out once from its ratings when it closes, then read back.
 
-A fixed number of queries whatever the number of partners or reviews, so the results page,
-exports and PDFs can all call it.
+`review_result_store` is the one place that reads ratings for scores: it asks
+partnerships.scoring for the result and stores it, in the transaction that closes the review
+(partnerships/services/reviews.py) or from `manage.py rescore` for reviews closed before
+results were stored. Everything else (pages, PDFs, CSVs, the workbook, reports) reads the
+stored rows, through the functions below or in SQL over the same tables.
 """
 
 from collections import defaultdict
 
-from django.conf import settings
+from django.db import transaction
 from django.db.models import Count
 
 from organisations.models import Organisation
 from partnerships import scoring
-from partnerships.models import Assessment, Rating, Review
+from partnerships.models import (
+    Assessment,
+    OrganisationResult,
+    PrincipleResult,
+    Rating,
+    Review,
+    ReviewResult,
+)
 from principles.models import Framework
 
+SIDES = (scoring.NHS, scoring.LOCAL_GOVERNMENT, scoring.VCSE)
 
-def _framework_shape(framework: Framework) -> tuple[dict[int, int], dict[int, str]]:
+
+class NotStored(Exception):
+    """A closed review without a stored result: `manage.py rescore` works it out."""
+
+
+# Working a result out, from the ratings.
+
+
+def _framework_shape(framework: Framework):
     rows = framework.principles.annotate(statement_count=Count("statements")).values_list(
-        "number", "name", "statement_count"
+        "pk", "number", "name", "statement_count"
     )
-    return {n: count for n, _, count in rows}, {n: name for n, name, _ in rows}
+    return {number: (pk, name, count) for pk, number, name, count in rows}
 
 
-def _answers_by_review(reviews) -> dict[int, list[scoring.OrganisationAnswers]]:
+def _answers_by_review(review_ids) -> dict[int, list[scoring.OrganisationAnswers]]:
     rows = (
         Rating.objects.filter(
-            assessment__review__in=reviews, assessment__state=Assessment.State.SUBMITTED
+            assessment__review__in=review_ids, assessment__state=Assessment.State.SUBMITTED
         )
         .order_by("assessment_id", "statement__principle__number", "statement__order")
         .values_list(
@@ -48,25 +67,212 @@ def _answers_by_review(reviews) -> dict[int, list[scoring.OrganisationAnswers]]:
         by_review[review_id].append(
             scoring.OrganisationAnswers(organisation_id, name, str(side), dict(principles))
         )
+    # A submitted assessment without a rating still counts as submitted (its side's count).
+    silent = (
+        Assessment.objects.filter(review__in=review_ids, state=Assessment.State.SUBMITTED)
+        .exclude(ratings__isnull=False)
+        .values_list("review_id", "organisation_id", "organisation__name", "organisation__kind")
+    )
+    for review_id, organisation_id, name, kind in silent:
+        side = str(Organisation.SIDE_OF_KIND[kind])
+        by_review[review_id].append(scoring.OrganisationAnswers(organisation_id, name, side, {}))
     return by_review
 
 
-def _score(answers, framework, shape):
-    statements, names = shape
+def _score(answers, framework, shape) -> scoring.ReviewResult:
     return scoring.score_review(
         answers,
-        statements,
-        principle_names=names,
-        green_from=settings.RAG_GREEN_FROM,
-        amber_from=settings.RAG_AMBER_FROM,
+        {number: count for number, (_, _, count) in shape.items()},
+        principle_names={number: name for number, (_, name, _) in shape.items()},
         framework_version=str(framework),
     )
 
 
-def review_result(review: Review) -> scoring.ReviewResult:
-    """The scores of one review, from the assessments submitted to it."""
+def _rows(review_id: int, result: scoring.ReviewResult, shape):
+    """The model rows of one result."""
+    review_row = ReviewResult(
+        review_id=review_id,
+        score=result.score,
+        index=result.index,
+        principles_scored=result.principles_scored,
+        lowest=result.lowest,
+        **{f"{side}_submitted": result.submitted.get(side, 0) for side in scoring._SIDE_ORDER},
+    )
+    principle_rows, organisation_rows = [], []
+    for p in result.principles:
+        principle_id = shape[p.number][0]
+        principle_rows.append(
+            PrincipleResult(
+                review_id=review_id,
+                principle_id=principle_id,
+                score=p.score,
+                gap=p.gap,
+                spread=p.spread,
+                **{side: p.side_means[side] for side in SIDES},
+                **{f"{side}_organisations": p.side_counts[side] for side in SIDES},
+            )
+        )
+        organisation_rows += [
+            OrganisationResult(
+                review_id=review_id,
+                organisation_id=o.organisation_id,
+                principle_id=principle_id,
+                side=o.side,
+                score=o.score,
+                scored=o.scored,
+                dont_know=o.dont_know,
+            )
+            for o in p.organisations
+        ]
+    return review_row, principle_rows, organisation_rows
+
+
+def review_result_compute(review: Review) -> scoring.ReviewResult:
+    """The result of a review from its submitted assessments' ratings, not stored."""
     framework = review.framework
-    return _score(_answers_by_review([review])[review.id], framework, _framework_shape(framework))
+    answers = _answers_by_review([review.pk]).get(review.pk, [])
+    return _score(answers, framework, _framework_shape(framework))
+
+
+@transaction.atomic
+def review_results_store(reviews, *, replace: bool = False) -> int:
+    """Works out and stores the results of closed reviews; returns how many it stored.
+
+    A review that already has a stored result is left as it is unless `replace`. Reviews are
+    scored a framework at a time, their ratings read in one query.
+    """
+    reviews = list(reviews)
+    if any(review.state != Review.State.CLOSED for review in reviews):
+        raise ValueError("Only a closed review has a result to store.")
+    ids = [review.pk for review in reviews]
+    stored = set(ReviewResult.objects.filter(review__in=ids).values_list("review_id", flat=True))
+    if replace and stored:
+        for model in (OrganisationResult, PrincipleResult, ReviewResult):
+            model.objects.filter(review__in=stored).delete()
+        stored = set()
+    todo = [review for review in reviews if review.pk not in stored]
+    by_framework = defaultdict(list)
+    for review in todo:
+        by_framework[review.framework_id].append(review)
+    review_rows, principle_rows, organisation_rows = [], [], []
+    for framework_id, group in by_framework.items():
+        framework = Framework.objects.get(pk=framework_id)
+        shape = _framework_shape(framework)
+        answers = _answers_by_review([review.pk for review in group])
+        for review in group:
+            review_row, principles, organisations = _rows(
+                review.pk, _score(answers.get(review.pk, []), framework, shape), shape
+            )
+            review_rows.append(review_row)
+            principle_rows += principles
+            organisation_rows += organisations
+    ReviewResult.objects.bulk_create(review_rows)
+    PrincipleResult.objects.bulk_create(principle_rows, batch_size=5000)
+    OrganisationResult.objects.bulk_create(organisation_rows, batch_size=5000)
+    return len(review_rows)
+
+
+def review_result_store(review: Review) -> None:
+    """Works out and stores one closed review's result (when it closes)."""
+    review_results_store([review])
+
+
+# Reading stored results back.
+
+
+def _principles(framework_id: int) -> list[tuple[int, int, str]]:
+    return list(
+        Framework.objects.get(pk=framework_id)
+        .principles.order_by("number")
+        .values_list("pk", "number", "name")
+    )
+
+
+def _load(reviews, *, with_organisations: bool) -> dict[int, scoring.ReviewResult]:
+    """Stored results of reviews of one framework, keyed by review id: three queries at most."""
+    reviews = list(reviews)
+    if not reviews:
+        return {}
+    framework_ids = {review.framework_id for review in reviews}
+    if len(framework_ids) > 1:
+        raise ValueError("Load the results of one framework at a time.")
+    (framework_id,) = framework_ids
+    principles = _principles(framework_id)
+    version = str(reviews[0].framework)
+    ids = [review.pk for review in reviews]
+    totals = {row.review_id: row for row in ReviewResult.objects.filter(review__in=ids)}
+    missing = [review for review in reviews if review.pk not in totals]
+    if missing:
+        raise NotStored(
+            f"{missing[0]} is closed but has no stored result: run `manage.py rescore`."
+        )
+    by_principle = {
+        (row.review_id, row.principle_id): row
+        for row in PrincipleResult.objects.filter(review__in=ids)
+    }
+    organisations = defaultdict(list)
+    if with_organisations:
+        rows = (
+            OrganisationResult.objects.filter(review__in=ids)
+            .select_related("organisation")
+            .order_by("review_id", "principle_id")
+        )
+        for row in rows:
+            organisations[row.review_id, row.principle_id].append(row)
+    found = {}
+    for review in reviews:
+        total = totals[review.pk]
+        found[review.pk] = scoring.ReviewResult(
+            principles=tuple(
+                _principle(
+                    by_principle.get((review.pk, pk)), number, name, organisations[review.pk, pk]
+                )
+                for pk, number, name in principles
+            ),
+            score=total.score,
+            index=total.index,
+            lowest=total.lowest,
+            framework_version=version,
+            submitted={side: getattr(total, f"{side}_submitted") for side in scoring._SIDE_ORDER},
+        )
+    return found
+
+
+def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
+    listed = sorted(
+        organisations,
+        key=lambda o: (
+            scoring._SIDE_ORDER.index(o.side),
+            o.organisation.name.casefold(),
+            str(o.organisation_id),
+        ),
+    )
+    return scoring.PrincipleResult(
+        number=number,
+        name=name,
+        organisations=tuple(
+            scoring.OrganisationScore(
+                organisation_id=o.organisation_id,
+                name=o.organisation.name,
+                side=o.side,
+                score=o.score,
+                scored=o.scored,
+                dont_know=o.dont_know,
+                statements=0,
+            )
+            for o in listed
+        ),
+        side_means={side: getattr(row, side) if row else None for side in SIDES},
+        side_counts={side: getattr(row, f"{side}_organisations") if row else 0 for side in SIDES},
+        score=row.score if row else None,
+        gap=row.gap if row else None,
+        spread=row.spread if row else None,
+    )
+
+
+def review_result(review: Review) -> scoring.ReviewResult:
+    """The stored result of one closed review, with each organisation's scores."""
+    return _load([review], with_organisations=True)[review.pk]
 
 
 def _trend_reviews(review: Review) -> list[Review]:
@@ -75,34 +281,23 @@ def _trend_reviews(review: Review) -> list[Review]:
             partnership=review.partnership_id,
             state=Review.State.CLOSED,
             framework=review.framework_id,
-        ).order_by("closed_on", "id")
+        )
+        .select_related("framework")
+        .order_by("closed_on", "id")
     )
 
 
 def partnership_trend(review: Review) -> scoring.Trend:
     """Closed reviews of the review's partnership on its framework version, oldest first."""
-    framework = review.framework
     reviews = _trend_reviews(review)
-    shape = _framework_shape(framework)
-    answers = _answers_by_review(reviews)
-    return scoring.trend(
-        (r.closed_on, _score(answers.get(r.id, []), framework, shape)) for r in reviews
-    )
+    results = _load(reviews, with_organisations=False)
+    return scoring.trend((r.closed_on, results[r.pk]) for r in reviews)
 
 
 def review_result_and_trend(review: Review) -> tuple[scoring.ReviewResult, scoring.Trend]:
-    """Both of the above for the price of one: the framework and every rating are read once,
-    since a closed review is itself a point of its partnership's trend."""
-    framework = review.framework
+    """The review's result with each organisation's scores, and its partnership's trend."""
+    result = review_result(review)
     reviews = _trend_reviews(review)
-    shape = _framework_shape(framework)
-    answers = _answers_by_review([review.id, *(r.id for r in reviews)])
-    result = _score(answers.get(review.id, []), framework, shape)
-    trend = scoring.trend(
-        (
-            r.closed_on,
-            result if r.id == review.id else _score(answers.get(r.id, []), framework, shape),
-        )
-        for r in reviews
-    )
-    return result, trend
+    results = _load([r for r in reviews if r.pk != review.pk], with_organisations=False)
+    results[review.pk] = result
+    return result, scoring.trend((r.closed_on, results[r.pk]) for r in reviews)

@@ -1,19 +1,28 @@
-"""Partnership scores: from statement ratings to principle scores, the index, RAG, gaps and trends.
+"""Partnership scores: from statement ratings to principle scores, the index, bands and gaps,
+and how every figure reads wherever it is shown.
 
-Pure functions over plain data (DESIGN.md, "Scoring"), so the results page, exports and PDFs
-show the same numbers. Callers load the ratings of submitted assessments and pass them in;
-nothing here touches the database.
+This module is the one place that turns ratings into scores (DESIGN.md, "Scoring") and the one
+place that says how a score reads (docs/scoring.md). A review's result is worked out here
+once, when the review closes, and stored (partnerships/results.py); every page, file and
+report reads the stored figures and asks this module how to show them. Nothing here touches
+the database.
 
-Arithmetic is exact (fractions of whole-number ratings) until a result is built. Results hold
-unrounded floats and callers round for display. RAG colours and gap flags are decided on the
-exact values, so 3.995 is amber even where a page shows it as "4.0".
+Arithmetic is exact (fractions of whole-number ratings). A result's figures are decimals cut
+to STORED_PLACES places towards zero, which keeps every figure on the same side of every
+rounding boundary that display uses: a cut value rounds to one or two places, or to a whole
+index, exactly as the exact fraction would.
+
+Bands (red, amber, green) and gap flags are not stored: the thresholds are settings, so they
+are decided when a figure is read, from the figure as a person reads it on screen (one decimal
+place, half up): 3.96 reads "4.0" and is green; the gap is the shown NHS side minus the shown
+VCSE side, and its flag follows that figure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.conf import settings
@@ -25,11 +34,80 @@ SIDES = (NHS, LOCAL_GOVERNMENT, VCSE)
 RED, AMBER, GREEN = "red", "amber", "green"
 
 SIGNIFICANT, WATCH = "significant", "watch"
-GAP_SIGNIFICANT_FROM = Fraction(1)
-GAP_WATCH_FROM = Fraction(1, 2)
+GAP_SIGNIFICANT_FROM = Decimal("1.0")
+GAP_WATCH_FROM = Decimal("0.5")
+
+# Decimal places of a stored figure (partnerships.models.FIGURE), and how many places a
+# figure is shown with: one on screens and in PDFs, two in CSV files and workbooks.
+STORED_PLACES = 12
+SCREEN, FILE = 1, 2
 
 _SIDE_ORDER = (*SIDES, OTHER)
 _SIDE_NAMES = {NHS: "NHS", LOCAL_GOVERNMENT: "local government", VCSE: "VCSE"}
+
+
+# How a figure reads. Every page, PDF, CSV and workbook calls these; nothing else rounds a
+# score or decides a band.
+
+
+def shown(value, places: int = SCREEN) -> Decimal | None:
+    """A figure as it is shown: rounded half up (away from zero) to `places` decimal places.
+
+    4.25 shows as 4.3 and 3.75 as 3.8, never rounded to even.
+    """
+    if value is None:
+        return None
+    return _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def shown_index(index) -> Decimal | None:
+    """The index as it is shown: a whole number, rounded half up (62.5 shows as 63)."""
+    return shown(index, 0)
+
+
+def shown_gap(nhs, vcse, places: int = SCREEN) -> Decimal | None:
+    """The gap as it is shown: the shown NHS side minus the shown VCSE side, so the three
+    figures on a row always add up."""
+    if nhs is None or vcse is None:
+        return None
+    return shown(nhs, places) - shown(vcse, places)
+
+
+def rag_for(score, *, green_from=None, amber_from=None) -> str | None:
+    """The band of a score, from the score as shown on screen: green from RAG_GREEN_FROM,
+    amber from RAG_AMBER_FROM (settings, read at call time), red below."""
+    green, amber = _thresholds(green_from, amber_from)
+    return _rag(shown(score), green, amber)
+
+
+def overall_rag(score, lowest, *, green_from=None, amber_from=None) -> str | None:
+    """The partners' overall band: the band of their score, then the weakest link: never
+    green while any principle, and so the lowest, is red."""
+    rag = rag_for(score, green_from=green_from, amber_from=amber_from)
+    if rag == GREEN and rag_for(lowest, green_from=green_from, amber_from=amber_from) == RED:
+        return AMBER
+    return rag
+
+
+def gap_flag_for(gap) -> str | None:
+    """SIGNIFICANT when a shown gap is a point or more either way, WATCH from half a point.
+
+    Give it the gap as shown (shown_gap), so the flag follows the figure a person reads.
+    """
+    if gap is None:
+        return None
+    size = abs(shown(gap))
+    if size >= GAP_SIGNIFICANT_FROM:
+        return SIGNIFICANT
+    if size >= GAP_WATCH_FROM:
+        return WATCH
+    return None
+
+
+def band_floor(threshold) -> Decimal:
+    """The lowest figure that shows at or above `threshold` (a one-place figure such as 4.0):
+    3.95 for 4.0. Reports count bands in the database by comparing stored figures with it."""
+    return _decimal(threshold) - Decimal("0.05")
 
 
 @dataclass(frozen=True)
@@ -50,7 +128,7 @@ class OrganisationScore:
     organisation_id: Hashable
     name: str
     side: str
-    score: float | None  # None: too few statements scored
+    score: Decimal | None  # None: too few statements scored
     scored: int  # statements with a score 1–5
     dont_know: int
     statements: int
@@ -65,26 +143,62 @@ class PrincipleResult:
     number: int
     name: str
     organisations: tuple[OrganisationScore, ...]  # by side (NHS first), then name
-    side_means: dict[str, float | None]  # keyed by NHS, LOCAL_GOVERNMENT, VCSE
-    score: float | None  # the partnership's score, 1–5
-    rag: str | None
-    gap: float | None  # NHS-side mean − VCSE-side mean
-    gap_flag: str | None  # SIGNIFICANT, WATCH or None
-    gap_reason: str | None  # why there is no gap, when there is none
-    spread: float | None  # highest − lowest organisation score
+    side_means: dict[str, Decimal | None]  # keyed by NHS, LOCAL_GOVERNMENT, VCSE
+    side_counts: dict[str, int]  # organisations with a score, per side
+    score: Decimal | None  # the partnership's score, 1–5
+    gap: Decimal | None  # NHS-side mean − VCSE-side mean, unrounded
+    spread: Decimal | None  # highest − lowest organisation score
+
+    @property
+    def rag(self) -> str | None:
+        return rag_for(self.score)
+
+    @property
+    def shown_gap(self) -> Decimal | None:
+        return shown_gap(self.side_means[NHS], self.side_means[VCSE])
+
+    @property
+    def gap_flag(self) -> str | None:
+        return gap_flag_for(self.shown_gap)
+
+    @property
+    def gap_reason(self) -> str | None:
+        """Why there is no gap, when there is none."""
+        nhs, vcse = self.side_means[NHS], self.side_means[VCSE]
+        if nhs is None and vcse is None:
+            return "Neither an NHS nor a VCSE partner has a score for this principle"
+        if nhs is None:
+            return "No NHS partner has a score for this principle"
+        if vcse is None:
+            return "No VCSE partner has a score for this principle"
+        return None
 
 
 @dataclass(frozen=True)
 class ReviewResult:
     principles: tuple[PrincipleResult, ...]  # by number
-    score: float | None  # mean of the principle scores present, 1–5
-    index: float | None  # 0–100
-    index_missing: tuple[int, ...]  # principles left out of the index: no partnership score
-    rag: str | None
+    score: Decimal | None  # mean of the principle scores present, 1–5
+    index: Decimal | None  # 0–100
+    lowest: Decimal | None  # the lowest principle score: red there means no overall green
     framework_version: str | None = None
+    # Organisations that submitted, per side (OTHER included), whether or not they scored.
+    submitted: dict[str, int] = field(default_factory=dict)
 
     def principle(self, number: int) -> PrincipleResult:
         return next(p for p in self.principles if p.number == number)
+
+    @property
+    def index_missing(self) -> tuple[int, ...]:
+        """Principles left out of the index: no partnership score."""
+        return tuple(p.number for p in self.principles if p.score is None)
+
+    @property
+    def principles_scored(self) -> int:
+        return sum(1 for p in self.principles if p.score is not None)
+
+    @property
+    def rag(self) -> str | None:
+        return overall_rag(self.score, self.lowest)
 
 
 @dataclass(frozen=True)
@@ -100,7 +214,7 @@ class PrincipleTrend:
     points: tuple[TrendPoint, ...]
 
     @property
-    def scores(self) -> tuple[float | None, ...]:
+    def scores(self) -> tuple[Decimal | None, ...]:
         return tuple(point.result.score for point in self.points)
 
 
@@ -108,35 +222,9 @@ class PrincipleTrend:
 class Trend:
     framework_version: str | None
     labels: tuple[object, ...]
-    index: tuple[float | None, ...]
+    index: tuple[Decimal | None, ...]
     rag: tuple[str | None, ...]
     principles: tuple[PrincipleTrend, ...]
-
-
-def rag_for(
-    score: float | Fraction | None,
-    *,
-    green_from: float | None = None,
-    amber_from: float | None = None,
-) -> str | None:
-    """Green at or above green_from, amber at or above amber_from, otherwise red.
-
-    Thresholds default to settings.RAG_GREEN_FROM and RAG_AMBER_FROM, read at call time.
-    """
-    green, amber = _thresholds(green_from, amber_from)
-    return _rag(_exact(score), green, amber)
-
-
-def gap_flag_for(gap: float | Fraction | None) -> str | None:
-    """SIGNIFICANT when the sides differ by a point or more, WATCH from half a point."""
-    if gap is None:
-        return None
-    size = abs(_exact(gap))
-    if size >= GAP_SIGNIFICANT_FROM:
-        return SIGNIFICANT
-    if size >= GAP_WATCH_FROM:
-        return WATCH
-    return None
 
 
 def score_review(
@@ -144,8 +232,6 @@ def score_review(
     statements_per_principle: Mapping[int, int],
     *,
     principle_names: Mapping[int, str] | None = None,
-    green_from: float | None = None,
-    amber_from: float | None = None,
     framework_version: str | None = None,
 ) -> ReviewResult:
     """Score one review from the answers of the organisations that submitted.
@@ -167,40 +253,35 @@ def score_review(
     review, but an index over fewer principles is not the same measure, so pages and exports
     must show index_missing beside it.
 
-    The overall RAG applies the thresholds to the mean of the principle scores present, and
-    then the weakest link: it is never green while any principle is red.
-
     framework_version identifies the framework and its version (e.g. str(framework)); trend()
     needs it to refuse to compare reviews scored against different versions.
     """
-    green, amber = _thresholds(green_from, amber_from)
     organisations = list(organisations)
     _check(organisations, statements_per_principle)
     names = principle_names or {}
+    submitted = dict.fromkeys(_SIDE_ORDER, 0)
+    for organisation in organisations:
+        submitted[organisation.side] += 1
 
     scored = [
         _score_principle(
-            number,
-            names.get(number, f"Principle {number}"),
-            statements,
-            organisations,
-            green,
-            amber,
+            number, names.get(number, f"Principle {number}"), statements, organisations
         )
         for number, statements in sorted(statements_per_principle.items())
     ]
     principles = tuple(result for result, _ in scored)
     present = [exact for _, exact in scored if exact is not None]
-    missing = tuple(result.number for result, exact in scored if exact is None)
-
     if not present:
-        return ReviewResult(principles, None, None, missing, None, framework_version)
+        return ReviewResult(principles, None, None, None, framework_version, submitted)
     mean = _mean(present)
-    rag = _rag(mean, green, amber)
-    if rag == GREEN and any(p.rag == RED for p in principles):
-        rag = AMBER
-    index = (mean - 1) / 4 * 100
-    return ReviewResult(principles, float(mean), float(index), missing, rag, framework_version)
+    return ReviewResult(
+        principles,
+        score=_cut(mean),
+        index=_cut((mean - 1) / 4 * 100),
+        lowest=_cut(min(present)),
+        framework_version=framework_version,
+        submitted=submitted,
+    )
 
 
 def trend(reviews: Iterable[tuple[object, ReviewResult]]) -> Trend:
@@ -258,7 +339,7 @@ def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
     """
     gaps = sorted(
         (p for p in result.principles if p.gap_flag == SIGNIFICANT),
-        key=lambda p: (-abs(p.gap), p.number),
+        key=lambda p: (-abs(p.shown_gap), p.number),
     )
     suggestions = [Suggestion(p.number, _gap_suggestion(p)) for p in gaps]
     gap_numbers = {p.number for p in gaps}
@@ -269,7 +350,7 @@ def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
     suggestions += [
         Suggestion(
             p.number,
-            f"{p.name}: rated {_floor_one_place(p.score)} out of 5 overall, which is red. "
+            f"{p.name}: rated {shown(p.score)} out of 5 overall, which is red. "
             "Agree one action together to improve it.",
         )
         for p in reds
@@ -277,7 +358,7 @@ def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
     return suggestions[:limit]
 
 
-def _score_principle(number, name, statements, organisations, green, amber):
+def _score_principle(number, name, statements, organisations):
     by_organisation = [
         (organisation, _organisation_score(organisation.answers.get(number, ()), statements))
         for organisation in organisations
@@ -289,10 +370,10 @@ def _score_principle(number, name, statements, organisations, green, amber):
             str(pair[0].organisation_id),
         )
     )
-    side_means = {
-        side: _mean([s for o, s in by_organisation if o.side == side and s is not None])
-        for side in SIDES
+    side_scores = {
+        side: [s for o, s in by_organisation if o.side == side and s is not None] for side in SIDES
     }
+    side_means = {side: _mean(scores) for side, scores in side_scores.items()}
     score = _mean([m for m in side_means.values() if m is not None])
     nhs, vcse = side_means[NHS], side_means[VCSE]
     gap = nhs - vcse if nhs is not None and vcse is not None else None
@@ -306,13 +387,11 @@ def _score_principle(number, name, statements, organisations, green, amber):
             _organisation_result(o, o.answers.get(number, ()), s, statements)
             for o, s in by_organisation
         ),
-        side_means={side: _float(mean) for side, mean in side_means.items()},
-        score=_float(score),
-        rag=_rag(score, green, amber),
-        gap=_float(gap),
-        gap_flag=gap_flag_for(gap),
-        gap_reason=_gap_reason(nhs, vcse),
-        spread=_float(spread),
+        side_means={side: _cut(mean) for side, mean in side_means.items()},
+        side_counts={side: len(scores) for side, scores in side_scores.items()},
+        score=_cut(score),
+        gap=_cut(gap),
+        spread=_cut(spread),
     )
     return result, score
 
@@ -330,34 +409,19 @@ def _organisation_result(organisation, answers, score, statements):
         organisation_id=organisation.organisation_id,
         name=organisation.name,
         side=organisation.side,
-        score=_float(score),
+        score=_cut(score),
         scored=sum(1 for a in answers if a is not None),
         dont_know=sum(1 for a in answers if a is None),
         statements=statements,
     )
 
 
-def _gap_reason(nhs, vcse):
-    if nhs is None and vcse is None:
-        return "Neither an NHS nor a VCSE partner has a score for this principle"
-    if nhs is None:
-        return "No NHS partner has a score for this principle"
-    if vcse is None:
-        return "No VCSE partner has a score for this principle"
-    return None
-
-
 def _gap_suggestion(p):
-    higher, lower = (NHS, VCSE) if p.gap > 0 else (VCSE, NHS)
+    higher, lower = (NHS, VCSE) if p.shown_gap > 0 else (VCSE, NHS)
     return (
-        f"{p.name}: the {_SIDE_NAMES[higher]} side rates it {abs(p.gap):.1f} points higher "
+        f"{p.name}: the {_SIDE_NAMES[higher]} side rates it {abs(p.shown_gap)} points higher "
         f"than the {_SIDE_NAMES[lower]} side. Talk together about why."
     )
-
-
-def _floor_one_place(score):
-    # Rounded down, so a red 2.96 never reads as an amber "3.0".
-    return Decimal(repr(score)).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
 
 
 def _rag(score, green, amber):
@@ -371,8 +435,8 @@ def _rag(score, green, amber):
 
 
 def _thresholds(green_from, amber_from):
-    green = _exact(settings.RAG_GREEN_FROM if green_from is None else green_from)
-    amber = _exact(settings.RAG_AMBER_FROM if amber_from is None else amber_from)
+    green = _decimal(settings.RAG_GREEN_FROM if green_from is None else green_from)
+    amber = _decimal(settings.RAG_AMBER_FROM if amber_from is None else amber_from)
     if amber > green:
         raise ValueError(f"amber_from ({amber_from}) is above green_from ({green_from}).")
     return green, amber
@@ -404,16 +468,28 @@ def _check(organisations, statements_per_principle):
                     raise ValueError(f"{organisation.name} has a rating {answer!r}, not 1–5.")
 
 
-def _exact(value):
+def _decimal(value) -> Decimal:
+    # A float means the decimal that was written (a setting of 3.99, or SQLite's copy of a
+    # stored figure): its shortest repr, which gives back a stored figure's digits exactly.
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return _cut(value)
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _cut(value: Fraction | None) -> Decimal | None:
+    """An exact fraction as a stored figure: STORED_PLACES places, cut towards zero.
+
+    Cutting, not rounding, keeps the figure on the same side of every coarser boundary: if
+    the exact value is below 3.95, so is the figure, and if it is 3.95 or more, so is it.
+    """
     if value is None:
         return None
-    # A float threshold means the decimal that was written: 3.99 is 399/100.
-    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    sign = -1 if value < 0 else 1
+    whole = abs(value.numerator) * 10**STORED_PLACES // value.denominator
+    return Decimal(sign * whole).scaleb(-STORED_PLACES)
 
 
 def _mean(values):
     return sum(values, Fraction(0)) / len(values) if values else None
-
-
-def _float(value):
-    return None if value is None else float(value)

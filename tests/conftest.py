@@ -123,9 +123,20 @@ def open_review(partnership, carol):
     return review
 
 
+def store_result(review):
+    """Works out and stores a closed review's result again, as closing it does: for tests
+    that write a closed review's assessments straight into the database."""
+    from partnerships.results import review_results_store
+
+    review_results_store([review], replace=True)
+    return review
+
+
 @pytest.fixture
 def closed_review(partnership, carol):
-    return Review.objects.create(
+    """Closed with no self-assessment submitted; a test that submits some calls
+    store_result(closed_review) afterwards, as closing the review would have."""
+    review = Review.objects.create(
         partnership=partnership,
         framework=partnership.framework,
         opened_by=carol,
@@ -137,6 +148,7 @@ def closed_review(partnership, carol):
         overall_rag="amber",
         summary="Steady, with work to do on reporting.",
     )
+    return store_result(review)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from partnerships.models import (
     Partnership,
     Review,
 )
+from partnerships.results import review_result_store
 from partnerships.services import acting_organisation
 from partnerships.services.reminders import notify_results_published, notify_review_opened
 
@@ -143,7 +144,7 @@ def _health_check_values(review: Review) -> dict:
 
 @transaction.atomic
 def review_close(*, review: Review, by: User, overall_rag: str) -> Review:
-    """Closes the review, publishing its results, and moves the next review date on."""
+    """Closes the review, storing and publishing its result, and moves the next review date on."""
     review = Review.objects.select_for_update().select_related("partnership").get(pk=review.pk)
     _require_open(review)
     if not HealthCheck.objects.filter(review=review).exists():
@@ -152,6 +153,8 @@ def review_close(*, review: Review, by: User, overall_rag: str) -> Review:
     review.state, review.overall_rag = Review.State.CLOSED, overall_rag
     review.closed_by, review.closed_on = by, today
     review.save(update_fields=["state", "overall_rag", "closed_by", "closed_on"])
+    # Its assessments are locked and its framework frozen from now: the result is final.
+    review_result_store(review)
     partnership = review.partnership
     next_review_due = partnership.next_review_due
     partnership.next_review_due = add_months(today, partnership.review_frequency_months)

@@ -1,27 +1,36 @@
-"""How scores read on every page: one decimal place, gaps with their sign."""
+"""How figures read on every page and PDF: the display rule of partnerships.scoring."""
 
 from django import template
+
+from partnerships import scoring
 
 register = template.Library()
 
 
 @register.filter
 def score(value):
-    """1–5 scores to one decimal place; None reads as a dash for tables."""
-    return "–" if value is None else f"{value:.1f}"
+    """1–5 scores to one decimal place, half up; None reads as a dash for tables."""
+    return "–" if value is None else str(scoring.shown(value))
 
 
 @register.filter
 def signed(value):
-    """A perception gap: +1.2 when the NHS side rates higher, −0.8 when the VCSE side does."""
+    """A shown gap: +1.2 when the NHS side rates higher, −0.8 when the VCSE side does."""
     if value is None:
         return "–"
-    rounded = round(value, 1)
+    rounded = scoring.shown(value)
     if rounded == 0:
         return "0.0"
-    return f"+{rounded:.1f}" if rounded > 0 else f"−{abs(rounded):.1f}"
+    return f"+{rounded}" if rounded > 0 else f"−{abs(rounded)}"
 
 
 @register.filter
 def index(value):
-    return "–" if value is None else f"{value:.0f}"
+    """The index 0–100 as a whole number, half up."""
+    return "–" if value is None else str(scoring.shown_index(value))
+
+
+@register.filter
+def band(value):
+    """The band of a score as shown: red, amber or green (or None)."""
+    return scoring.rag_for(value)

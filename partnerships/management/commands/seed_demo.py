@@ -27,6 +27,7 @@ from partnerships.models import (
     Rating,
     Review,
 )
+from partnerships.results import review_result_store
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Statement
 
 DEMO_PASSWORD = "partnership-demo-2014"
@@ -504,6 +505,9 @@ class Seed:
                     statement_id=statement,
                     defaults={"score": score, "comment": comment},
                 )
+
+        # As closing it would: its result stored, once (a second run finds it stored).
+        review_result_store(review)
 
         health_check = self.get_or_create(
             HealthCheck, review=review, defaults={"recorded_by": commissioner}
