@@ -181,3 +181,47 @@ def test_it_runs_a_fixed_number_of_queries(client, ada, framework, icb, size):
     # Session, user, navigation, partnership, review, reviews of the trend, framework,
     # ratings, health check.
     assert len(queries) == 9, [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize(
+    ("draft_state", "rated"),
+    [("not_started", False), ("not_started", True), ("in_progress", True)],
+)
+def test_a_draft_assessment_never_counts(
+    client, bob, open_review, icb, charity, carol, framework, draft_state, rated
+):
+    import re
+
+    from partnerships.models import Rating
+    from partnerships.services.reviews import review_close
+    from principles.models import Statement
+
+    # The ICB submits 4s, and 5s on Transparency: index (29 / 7 − 1) / 4 × 100 = 78.6.
+    submit(open_review.assessments.get(organisation=icb), by=carol, scores={2: [5, 5, 5, 5]})
+    # Riverside Mind never submitted. Counted, its 1s on every statement would pull every
+    # principle down to 2.5 (3.0 on Transparency) and the index to 39.
+    draft = open_review.assessments.get(organisation=charity)
+    if rated:
+        for statement in Statement.objects.filter(principle__framework=framework):
+            Rating.objects.create(assessment=draft, statement=statement, score=1, comment="Poor")
+    Assessment.objects.filter(pk=draft.pk).update(state=draft_state)
+    health_check = HealthCheck.objects.create(review=open_review, recorded_by=carol)
+    for principle in framework.principles.all():
+        HealthCheckEntry.objects.create(health_check=health_check, principle=principle, rag="green")
+    review_close(review=open_review, by=carol, overall_rag="amber")
+
+    client.force_login(bob)
+    response = client.get(_url(open_review))
+    assert response.status_code == 200
+    text = response.text
+    assert re.search(r'data-testid="index">\s*(\d+)', text).group(1) == "79"
+    organisations = text[text.index('data-testid="organisations"') :]
+    organisations = organisations[: organisations.index("</table>")]
+    assert "NHS North Valley ICB" in organisations
+    assert "Riverside Mind" not in organisations
+    # No VCSE side at all, so no gap to show: the ICB's own scores are the partnership's.
+    assert "No VCSE partner has a score for this principle" in text
+    scores = text[text.index('data-testid="scores"') :]
+    scores = scores[: scores.index("</table>")]
+    assert "1.0" not in scores and "2.5" not in scores
+    assert scores.count(">5.0") == 2  # Transparency: the partnership and the NHS side
