@@ -30,7 +30,14 @@ def _check(message, *, subject, link, essential=False):
     assert '<html lang="en-GB">' in html
     assert (ESSENTIAL if essential else OPT_OUT) in message.body
     assert (ESSENTIAL if essential else OPT_OUT) in html
-    assert f"{SITE}/accounts/profile/" in message.body or essential
+    # The way to opt out, the profile page, only where there is something to opt out of.
+    profile = f"{SITE}/accounts/profile/"
+    if essential:
+        assert profile not in message.body
+        assert profile not in html
+    else:
+        assert profile in message.body
+        assert f'href="{profile}"' in html
 
 
 def test_review_due(partnership, carol):
