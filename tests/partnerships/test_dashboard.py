@@ -12,12 +12,21 @@ from partnerships.views.partnerships import DASHBOARD_PAGE_SIZE
 from tests.conftest import submit
 
 
+def _main(response) -> str:
+    """The page's own content, without the header's navigation (which links to registration
+    for every commissioner) or the footer."""
+    text = response.text
+    return text[text.index('<main class="govuk-main-wrapper"') : text.index("</main>")]
+
+
 def test_it_works(client, alice, partnership):
     client.force_login(alice)
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
-    assert "Riverside Partnership" in response.text
-    assert "NHS North Valley ICB" in response.text  # its partners
+    main = _main(response)
+    detail = reverse("partnerships:detail", kwargs={"code": partnership.code})
+    assert f'href="{detail}">Riverside Partnership</a>' in main
+    assert "NHS North Valley ICB" in main  # its partners
 
 
 def test_it_hides_from_outsiders(client, dan, partnership):
@@ -58,8 +67,9 @@ def test_it_shows_the_latest_review_state(client, alice, partnership, carol):
 
 def test_it_offers_registration_to_commissioners_with_no_partnerships(client, carol):
     client.force_login(carol)
-    response = client.get(reverse("dashboard"))
-    assert reverse("partnerships:create") in response.text
+    main = _main(client.get(reverse("dashboard")))
+    assert "not in any partnerships yet" in main
+    assert f'href="{reverse("partnerships:create")}"' in main
 
 
 def _add_partnerships(count, framework, icb, charity, alice):
