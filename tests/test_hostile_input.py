@@ -6,15 +6,23 @@ script tags, wrong types (text where numbers go, several values for one field), 
 left out.
 """
 
+import inspect
 import re
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck as HypothesisHealthCheck
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partnerships.models import HealthCheck, Review
-from tests.test_url_access import CASES, _url
+from organisations.models import Invitation, Membership, User
+from partnerships.models import Action, HealthCheck, Review
+from tests.conftest import sign_in
+from tests.test_url_access import _url
 
 # A payload whose unescaped echo would run script in the browser.
 SCRIPT = "<script>alert(1)</script>"
@@ -45,34 +53,125 @@ FORMS = [
     ("partnerships:assessment_principle", "alice"),
     ("partnerships:action_create", "alice"),
     ("partnerships:action_edit", "carol"),
+    ("partnerships:action_done", "carol"),
     ("organisations:invite", "amy"),
+    ("organisations:member_role", "amy"),
+    ("organisations:switch", "bob"),
+    ("organisations:accept_invitation", None),
+    ("password_reset_confirm", None),
     ("two_factor_setup", "bob"),
+    ("two_factor_verify", None),
     ("profile", "bob"),
 ]
 
+# Views that take a POST with nothing typed into it: a button, and only the CSRF token sent.
+NOTHING_TO_FUZZ = {
+    "logout": "the header's sign-out button",
+    "two_factor_recovery_codes": "the button that makes new recovery codes",
+    "two_factor_turn_off": "the button that confirms turning two-factor off",
+    "organisations:invitation_revoke": "the cancel button on the people page",
+    "organisations:member_deactivate": "the button that confirms removing someone",
+    "partnerships:participant_remove": "the remove button on the partners page",
+    "partnerships:assessment_submit": "the submit button on the check-answers page",
+    "partnerships:report_xlsx": "the button that asks for a large workbook; its filters are "
+    "in the query string, as on the reports page",
+}
 
-def _no_open_review(world):
+# Forms that live on another page than the one they post to.
+FORM_PAGE = {"partnerships:action_done": "partnerships:action_list"}
+
+
+def _no_open_review(client, world):
     Review.objects.filter(state=Review.State.OPEN).delete()
 
 
-def _health_check_recorded(world):
+def _health_check_recorded(client, world):
     HealthCheck.objects.get_or_create(review=world["open_review"])
 
 
-# Some forms show only in a given state of the partnership.
+def _action_open(client, world):
+    Action.objects.filter(pk=world["action"].pk).update(status=Action.Status.OPEN)
+
+
+def _invitation_pending(client, world):
+    """Nia has not accepted yet. An account an earlier example made for her is deactivated
+    again, so the page then asks for a returning account's password."""
+    client.logout()
+    invitation = world["invitation"]
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=None, accepted_by=None)
+    Membership.objects.filter(user__email__iexact=invitation.email).delete()
+    User.objects.filter(email__iexact=invitation.email).update(is_active=False)
+
+
+def _reset_link_followed(client, world):
+    """Alice follows a fresh link from a reset email: the page that asks for a new password."""
+    alice = User.objects.get(pk=world["alice"].pk)
+    uid = urlsafe_base64_encode(force_bytes(alice.pk))
+    token = default_token_generator.make_token(alice)
+    link = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    response = client.get(link)
+    assert response.status_code == 302, "the reset link did not work"
+    return response.url
+
+
+def _second_factor_owed(client, world):
+    """Bob, who has an authenticator app, has given his password and owes the code."""
+    bob = world["bob"]
+    TOTPDevice.objects.get_or_create(user=bob, defaults={"name": "Phone", "confirmed": True})
+    client.logout()
+    assert sign_in(client, bob).status_code == 302
+
+
+# Some forms show only in a given state; a setup may also return the URL to post to.
 SETUP = {
     "partnerships:review_open": _no_open_review,
     "partnerships:review_close": _health_check_recorded,
+    "partnerships:action_done": _action_open,
+    "organisations:accept_invitation": _invitation_pending,
+    "password_reset_confirm": _reset_link_followed,
+    "two_factor_verify": _second_factor_owed,
 }
 
 
+def _views(resolver=None, namespace=""):
+    """(URL name, view) for every named URL, as tests/test_url_access.py walks them."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _views(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry.callback
+
+
+def _takes_post(view) -> bool:
+    """A class-based view with a post method, or a view function whose code (decorators
+    included) handles a POST: `request.POST`, `request.method == "POST"`, `require_POST`."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return "post" in view_class.http_method_names and hasattr(view_class, "post")
+    return "POST" in inspect.getsource(inspect.unwrap(view))
+
+
 def test_every_form_page_is_fuzzed():
-    """A form page added to the access table must be added here too (or said to be safe)."""
-    covered = {name for name, _ in FORMS}
-    assert covered <= set(CASES)
+    """A view that takes a POST must be fuzzed below, or be said here to have nothing to
+    fuzz; and nothing is listed that takes no POST."""
+    takes_post = {name for name, view in _views() if _takes_post(view)}
+    fuzzed = {name for name, _ in FORMS}
+    assert not fuzzed & set(NOTHING_TO_FUZZ)
+    missing = sorted(takes_post - fuzzed - set(NOTHING_TO_FUZZ))
+    assert not missing, f"Views that take a POST, missing from FORMS: {missing}"
+    stale = sorted((fuzzed | set(NOTHING_TO_FUZZ)) - takes_post)
+    assert not stale, f"Listed, but no view of that name takes a POST: {stale}"
 
 
-def _field_names(html: str) -> list[str]:
+def _field_names(html: str, action: str | None = None) -> list[str]:
+    """The fields of the page's forms; with `action`, of the forms that post there only."""
+    if action is not None:
+        forms = re.findall(r'<form[^>]*\saction="([^"]*)"[^>]*>(.*?)</form>', html, re.DOTALL)
+        html = "".join(body for target, body in forms if target == action)
     names = set(re.findall(r'<(?:input|select|textarea)[^>]*\sname="([^"]+)"', html))
     return sorted(names - {"csrfmiddlewaretoken"})
 
@@ -90,10 +189,11 @@ def _field_names(html: str) -> list[str]:
 def test_hostile_input_never_breaks_a_form(client, world, name, person, data):
     if person:
         client.force_login(world[person])
-    if name in SETUP:
-        SETUP[name](world)
-    url = _url(name, world)
-    fields = _field_names(client.get(url).text)
+    url = (SETUP[name](client, world) if name in SETUP else None) or _url(name, world)
+    if name in FORM_PAGE:
+        fields = _field_names(client.get(_url(FORM_PAGE[name], world)).text, action=url)
+    else:
+        fields = _field_names(client.get(url).text)
     assert fields, f"no form fields found on {name}"
     payload = {}
     for field in fields:
