@@ -172,6 +172,22 @@ def review_results_store(reviews, *, replace: bool = False) -> int:
     return len(review_rows)
 
 
+def closed_reviews_store(*, replace: bool = False, chunk: int = 500) -> int:
+    """Stores the result of every closed review that has none (every one with `replace`),
+    a chunk of reviews at a time, each in its own transaction: memory stays flat at national
+    scale, and a run that stops part way keeps what it stored. Returns how many it stored."""
+    reviews = Review.objects.filter(state=Review.State.CLOSED).select_related("framework")
+    if not replace:
+        reviews = reviews.filter(result__isnull=True)
+    ids = list(reviews.order_by("pk").values_list("pk", flat=True))
+    stored = 0
+    for start in range(0, len(ids), chunk):
+        stored += review_results_store(
+            reviews.filter(pk__in=ids[start : start + chunk]), replace=replace
+        )
+    return stored
+
+
 def review_result_store(review: Review) -> None:
     """Works out and stores one closed review's result (when it closes)."""
     review_results_store([review])
@@ -180,48 +196,37 @@ def review_result_store(review: Review) -> None:
 # Reading stored results back.
 
 
-def _principles(framework_id: int) -> list[tuple[int, int, str]]:
-    return list(
-        Framework.objects.get(pk=framework_id)
-        .principles.order_by("number")
-        .values_list("pk", "number", "name")
-    )
+def _load(reviews, *, organisations_of: int | None = None) -> dict[int, scoring.ReviewResult]:
+    """Stored results of closed reviews of one framework, keyed by review id, in two queries
+    however many reviews; each organisation's scores (a third) only for `organisations_of`.
 
-
-def _load(reviews, *, with_organisations: bool) -> dict[int, scoring.ReviewResult]:
-    """Stored results of reviews of one framework, keyed by review id: three queries at most."""
+    The reviews come with their result row (select_related("result", "framework")).
+    """
     reviews = list(reviews)
     if not reviews:
         return {}
-    framework_ids = {review.framework_id for review in reviews}
-    if len(framework_ids) > 1:
+    if len({review.framework_id for review in reviews}) > 1:
         raise ValueError("Load the results of one framework at a time.")
-    (framework_id,) = framework_ids
-    principles = _principles(framework_id)
-    version = str(reviews[0].framework)
-    ids = [review.pk for review in reviews]
-    totals = {row.review_id: row for row in ReviewResult.objects.filter(review__in=ids)}
-    missing = [review for review in reviews if review.pk not in totals]
+    framework = reviews[0].framework
+    missing = [review for review in reviews if not hasattr(review, "result")]
     if missing:
-        raise NotStored(
-            f"{missing[0]} is closed but has no stored result: run `manage.py rescore`."
-        )
-    by_principle = {
-        (row.review_id, row.principle_id): row
-        for row in PrincipleResult.objects.filter(review__in=ids)
-    }
+        raise NotStored(f"{missing[0]} is closed but has no stored result: run manage.py rescore.")
+    by_principle = {}
+    principles = {}
+    rows = PrincipleResult.objects.filter(review__in=[review.pk for review in reviews])
+    for row in rows.select_related("principle"):
+        by_principle[row.review_id, row.principle_id] = row
+        principles[row.principle_id] = (row.principle.number, row.principle.name)
+    principles = sorted(((pk, *p) for pk, p in principles.items()), key=lambda p: p[1])
     organisations = defaultdict(list)
-    if with_organisations:
-        rows = (
-            OrganisationResult.objects.filter(review__in=ids)
-            .select_related("organisation")
-            .order_by("review_id", "principle_id")
-        )
-        for row in rows:
+    if organisations_of is not None:
+        for row in OrganisationResult.objects.filter(review=organisations_of).select_related(
+            "organisation"
+        ):
             organisations[row.review_id, row.principle_id].append(row)
     found = {}
     for review in reviews:
-        total = totals[review.pk]
+        total = review.result
         found[review.pk] = scoring.ReviewResult(
             principles=tuple(
                 _principle(
@@ -232,7 +237,7 @@ def _load(reviews, *, with_organisations: bool) -> dict[int, scoring.ReviewResul
             score=total.score,
             index=total.index,
             lowest=total.lowest,
-            framework_version=version,
+            framework_version=str(framework),
             submitted={side: getattr(total, f"{side}_submitted") for side in scoring._SIDE_ORDER},
         )
     return found
@@ -272,7 +277,8 @@ def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
 
 def review_result(review: Review) -> scoring.ReviewResult:
     """The stored result of one closed review, with each organisation's scores."""
-    return _load([review], with_organisations=True)[review.pk]
+    review = Review.objects.select_related("result", "framework").get(pk=review.pk)
+    return _load([review], organisations_of=review.pk)[review.pk]
 
 
 def _trend_reviews(review: Review) -> list[Review]:
@@ -282,7 +288,7 @@ def _trend_reviews(review: Review) -> list[Review]:
             state=Review.State.CLOSED,
             framework=review.framework_id,
         )
-        .select_related("framework")
+        .select_related("result", "framework")
         .order_by("closed_on", "id")
     )
 
@@ -290,14 +296,13 @@ def _trend_reviews(review: Review) -> list[Review]:
 def partnership_trend(review: Review) -> scoring.Trend:
     """Closed reviews of the review's partnership on its framework version, oldest first."""
     reviews = _trend_reviews(review)
-    results = _load(reviews, with_organisations=False)
+    results = _load(reviews)
     return scoring.trend((r.closed_on, results[r.pk]) for r in reviews)
 
 
 def review_result_and_trend(review: Review) -> tuple[scoring.ReviewResult, scoring.Trend]:
-    """The review's result with each organisation's scores, and its partnership's trend."""
-    result = review_result(review)
+    """The review's result with each organisation's scores, and its partnership's trend:
+    one load, since a closed review is itself a point of its partnership's trend."""
     reviews = _trend_reviews(review)
-    results = _load([r for r in reviews if r.pk != review.pk], with_organisations=False)
-    results[review.pk] = result
-    return result, scoring.trend((r.closed_on, results[r.pk]) for r in reviews)
+    results = _load(reviews, organisations_of=review.pk)
+    return results[review.pk], scoring.trend((r.closed_on, results[r.pk]) for r in reviews)

@@ -134,14 +134,14 @@ def test_a_review_from_opening_to_shared_results(client, partnership, carol, bob
             difflib.unified_diff(pages[0].splitlines(), other.splitlines(), lineterm="")
         )
     page = pages[0]
-    assert f'data-testid="index">{expected.index:.0f}' in page
+    assert f'data-testid="index">{scoring.shown_index(expected.index)}' in page
     for principle in expected.principles:
         row = re.search(
             rf"{principle.number}\. {re.escape(principle.name)}</th>(.*?)</tr>", page, re.S
         )[1]
-        assert f"{principle.score:.1f}" in row
+        assert f"{scoring.shown(principle.score)}" in row
         if principle.gap is not None:
-            assert f"{abs(principle.gap):.1f}" in row
+            assert f"{abs(principle.shown_gap)}" in row
     proportionality = expected.principle(5)
     # Hand-worked: NHS side 5 (the trust), VCSE side (1 + 2) / 2 = 1.5, gap +3.5.
     assert (proportionality.side_means["nhs"], proportionality.side_means["vcse"]) == (5.0, 1.5)

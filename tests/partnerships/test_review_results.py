@@ -8,7 +8,7 @@ from django.urls import reverse
 from organisations.models import Organisation
 from partnerships import results
 from partnerships.models import Assessment, HealthCheck, HealthCheckEntry, Participant, Review
-from tests.conftest import submit
+from tests.conftest import store_result, submit
 
 
 def _url(review):
@@ -21,7 +21,7 @@ def _url(review):
 def _close(review):
     review.state, review.closed_on, review.overall_rag = "closed", review.due_on, "amber"
     review.save()
-    return review
+    return store_result(review)
 
 
 @pytest.fixture

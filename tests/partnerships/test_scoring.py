@@ -5,10 +5,12 @@ Pure functions: no database.
 
 import ast
 import datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from partnerships import scoring
@@ -41,7 +43,7 @@ NAMES = {
     6: "Innovation and improvement",
     7: "Accountability and governance",
 }
-THRESHOLDS = {"green_from": 4.0, "amber_from": 3.0}
+THRESHOLDS = {}  # the default thresholds: green from 4.0, amber from 3.0
 
 
 def org(organisation_id, side, answers, name=None):
@@ -179,7 +181,7 @@ def test_each_side_counts_once_in_the_partnership_score():
     result = score_one([*trusts, council, charity])
 
     # (5 + 3 + 2) / 3, not (5+5+5+3+2) / 5 = 4 over organisations.
-    assert result.score == pytest.approx(10 / 3)
+    assert result.score == Decimal("3.333333333333")
 
 
 def test_a_partnership_with_no_scored_side_has_no_score():
@@ -196,8 +198,8 @@ def test_the_index_maps_the_mean_principle_score_onto_0_to_100():
 
     result = score_review([seven(scores)], SEVEN, **THRESHOLDS)
 
-    assert result.score == pytest.approx(25 / 7)
-    assert result.index == pytest.approx((25 / 7 - 1) / 4 * 100)  # 64.29
+    assert result.score == Decimal("3.571428571428")  # 25/7, cut to twelve places
+    assert result.index == Decimal("64.285714285714")  # (25/7 − 1) / 4 × 100
     assert result.index_missing == ()
 
 
@@ -224,10 +226,10 @@ def test_the_index_is_none_when_no_principle_has_a_score():
     assert result.index_missing == (1, 2, 3, 4, 5, 6, 7)
 
 
-def test_the_index_is_not_rounded():
+def test_the_index_is_stored_cut_to_twelve_places_not_rounded():
     result = score_review([seven({1: 4, 2: 4, 3: 5, 4: 4, 5: 4, 6: 4, 7: 4})], SEVEN, **THRESHOLDS)
 
-    assert result.index == pytest.approx(78.5714285714)
+    assert result.index == Decimal("78.571428571428")  # 550/7, cut: …5714285714285…
 
 
 # 5. Red, amber, green
@@ -235,15 +237,26 @@ def test_the_index_is_not_rounded():
 
 @pytest.mark.parametrize(
     ("score", "rag"),
-    [(5, GREEN), (4.0, GREEN), (3.99, AMBER), (3.0, AMBER), (2.99, RED), (1, RED), (None, None)],
+    [
+        (5, GREEN),
+        (4.0, GREEN),
+        (3.95, GREEN),  # shows as 4.0
+        (3.949999, AMBER),  # shows as 3.9
+        (3.0, AMBER),
+        (2.95, AMBER),  # shows as 3.0
+        (2.949999, RED),  # shows as 2.9
+        (1, RED),
+        (None, None),
+    ],
 )
-def test_rag_thresholds_at_their_boundaries(score, rag):
+def test_rag_thresholds_at_their_boundaries_follow_the_shown_figure(score, rag):
     assert rag_for(score, green_from=4.0, amber_from=3.0) == rag
 
 
 def test_rag_thresholds_can_be_moved():
     assert rag_for(4.0, green_from=4.5, amber_from=3.5) == AMBER
-    assert rag_for(3.49, green_from=4.5, amber_from=3.5) == RED
+    assert rag_for(3.44, green_from=4.5, amber_from=3.5) == RED
+    assert rag_for(3.45, green_from=4.5, amber_from=3.5) == AMBER
 
 
 def test_rag_thresholds_default_to_the_settings_at_call_time(settings):
@@ -304,19 +317,19 @@ def test_the_overall_rag_follows_the_mean_when_it_is_not_green():
     ("gap", "flag"),
     [
         (1.0, SIGNIFICANT),
-        (0.99, WATCH),
+        (0.9, WATCH),
         (0.5, WATCH),
-        (0.49, None),
+        (0.4, None),
         (0.0, None),
         (-1.0, SIGNIFICANT),
-        (-0.99, WATCH),
+        (-0.9, WATCH),
         (-0.5, WATCH),
-        (-0.49, None),
+        (-0.4, None),
         (-4.0, SIGNIFICANT),
         (None, None),
     ],
 )
-def test_gap_flags_at_their_boundaries(gap, flag):
+def test_gap_flags_of_shown_gaps_at_their_boundaries(gap, flag):
     assert gap_flag_for(gap) == flag
 
 
@@ -415,7 +428,7 @@ def test_a_trend_gives_each_principle_a_series_in_the_order_given():
     result = trend([(march, first), (april, second)])
 
     assert result.labels == (march, april)
-    assert result.index == (25.0, pytest.approx(57.142857))
+    assert result.index == (25, Decimal("57.142857142857"))
     assert result.rag == (RED, AMBER)
     transparency = result.principles[1]
     assert (transparency.number, transparency.name) == (2, "Transparency")
@@ -650,3 +663,69 @@ def test_the_module_imports_no_models():
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
 
     assert not [m for m in imported if m.startswith("django.db") or m.endswith("models")]
+
+
+# 8. How figures read: one display rule for every page and file
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "reads"),
+    [
+        (4.25, 1, "4.3"),  # half up, not to even
+        (3.75, 1, "3.8"),
+        (3.96, 1, "4.0"),
+        (Decimal("2.449999999999"), 1, "2.4"),
+        (-0.45, 1, "-0.5"),  # a gap rounds away from zero, the same either way
+        (3.125, 2, "3.13"),
+        (None, 1, None),
+    ],
+)
+def test_figures_are_shown_rounded_half_up(value, places, reads):
+    shown = scoring.shown(value, places)
+    assert (None if shown is None else str(shown)) == reads
+
+
+def test_the_index_is_shown_as_a_whole_number_rounded_half_up():
+    assert str(scoring.shown_index(62.5)) == "63"
+    assert str(scoring.shown_index(Decimal("62.499999999999"))) == "62"
+
+
+def test_the_shown_gap_is_the_shown_nhs_side_minus_the_shown_vcse_side():
+    # 4.24 − 2.46 = 1.78 would read 1.8, but the row shows 4.2 and 2.5: its gap reads 1.7.
+    assert str(scoring.shown_gap(4.24, 2.46)) == "1.7"
+    assert str(scoring.shown_gap(4.24, 2.46, scoring.FILE)) == "1.78"
+    assert scoring.shown_gap(None, 2.46) is None
+
+
+def test_a_gap_flag_follows_the_gap_as_shown():
+    # Sides 4.05 and 3.64 show as 4.1 and 3.6: a gap of +0.5, to watch, though 0.41 exactly.
+    result = score_one(
+        [org("icb", NHS, {1: [4] * 19 + [5]}), org("charity", VCSE, {1: [4] * 16 + [2] * 4})],
+        statements={1: 20},
+    )
+    assert (result.side_means[NHS], result.side_means[VCSE]) == (Decimal("4.05"), Decimal("3.6"))
+    assert str(result.shown_gap) == "0.5" and result.gap_flag == WATCH
+
+
+def test_a_score_that_reads_four_is_green():
+    # 79/20 = 3.95: shown as 4.0, so green, as the legend says of 4.0.
+    result = score_one([org("icb", NHS, {1: [4] * 19 + [3]})], statements={1: 20})
+    assert result.score == Decimal("3.95")
+    assert (str(scoring.shown(result.score)), result.rag) == ("4.0", GREEN)
+
+
+@given(
+    st.fractions(min_value=-5, max_value=100, max_denominator=10**15),
+    st.sampled_from([0, 1, 2]),
+)
+@example(Fraction(39_499_999_999_999, 10**13), 1)  # a hair below 3.95: reads 3.9, not 4.0
+@example(Fraction(-4_499_999_999_999, 10**13), 1)  # a gap a hair above −0.45: reads −0.4
+@example(Fraction(125, 2), 0)  # an index of 62.5 reads 63
+def test_a_stored_figure_rounds_as_its_exact_value_would(exact, places):
+    """Cut to twelve places, a figure shows to 0–2 places exactly as the fraction would."""
+    stored = scoring._cut(exact)
+    unit = Fraction(1, 10**places)
+    size = abs(exact) / unit
+    whole = int(size) + (1 if size - int(size) >= Fraction(1, 2) else 0)  # half up
+    expected = Decimal(whole if exact >= 0 else -whole).scaleb(-places)
+    assert scoring.shown(stored, places) == expected

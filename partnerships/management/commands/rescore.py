@@ -1,9 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from partnerships.models import Review
-from partnerships.results import review_results_store
-
-CHUNK = 500
+from partnerships.results import closed_reviews_store
 
 
 class Command(BaseCommand):
@@ -20,14 +17,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, all=False, **options):
-        reviews = Review.objects.filter(state=Review.State.CLOSED).select_related("framework")
-        if not all:
-            reviews = reviews.filter(result__isnull=True)
-        ids = list(reviews.order_by("pk").values_list("pk", flat=True))
-        stored = 0
-        # A chunk at a time, each in its own transaction: memory stays flat at national scale.
-        for start in range(0, len(ids), CHUNK):
-            chunk = reviews.filter(pk__in=ids[start : start + CHUNK])
-            stored += review_results_store(chunk, replace=all)
+        stored = closed_reviews_store(replace=all)
         plural = "" if stored == 1 else "s"
         self.stdout.write(f"Stored the result{plural} of {stored} closed review{plural}.")

@@ -46,6 +46,7 @@ from partnerships.models import (
     Rating,
     Review,
 )
+from partnerships.results import closed_reviews_store
 from partnerships.services.reviews import add_months
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Statement
 
@@ -935,6 +936,10 @@ class Command(BaseCommand):
             generated = time.monotonic()
         counts["seconds to generate and copy"] = round(generated - started, 1)
         counts["seconds to commit"] = round(time.monotonic() - generated, 1)
+        # Each closed review's result, stored as closing it would have.
+        scored = time.monotonic()
+        counts["results stored"] = closed_reviews_store()
+        counts["seconds to store results"] = round(time.monotonic() - scored, 1)
         if not connection.in_atomic_block:
             analysed = time.monotonic()
             with connection.cursor() as cursor:
