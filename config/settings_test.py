@@ -1,4 +1,9 @@
-"""Test settings: PostgreSQL, fast hashing, and mail kept in memory."""
+"""Test settings: PostgreSQL, fast hashing, and mail kept in memory.
+
+DATABASE_URL, when set, chooses another database: `make test` runs the tests of every figure
+again with `sqlite:///:memory:`, the demo's kind of database (pytest-django tests SQLite in
+memory, so nothing is written to disk).
+"""
 
 import os
 
