@@ -15,7 +15,8 @@ index, exactly as the exact fraction would.
 Bands (red, amber, green) and gap flags are not stored: the thresholds are settings, so they
 are decided when a figure is read, from the figure as a person reads it on screen (one decimal
 place, half up): 3.96 reads "4.0" and is green; the gap is the shown NHS side minus the shown
-VCSE side, and its flag follows that figure.
+VCSE side, and its flag follows that figure. Files give two places and the same bands and
+flags: a file's figure rounds to the page's (see `shown`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ SIGNIFICANT, WATCH = "significant", "watch"
 GAP_SIGNIFICANT_FROM = Decimal("1.0")
 GAP_WATCH_FROM = Decimal("0.5")
 
-# Decimal places of a stored figure (partnerships.models.FIGURE), and how many places a
-# figure is shown with: one on screens and in PDFs, two in CSV files and workbooks.
+# Decimal places of a stored figure (partnerships.models.figure), and how many places a
+# score is shown with: one on screens and in PDFs, two in CSV files and workbooks.
 STORED_PLACES = 12
 SCREEN, FILE = 1, 2
 
@@ -51,18 +52,25 @@ _SIDE_NAMES = {NHS: "NHS", LOCAL_GOVERNMENT: "local government", VCSE: "VCSE"}
 
 
 def shown(value, places: int = SCREEN) -> Decimal | None:
-    """A figure as it is shown: rounded half up (away from zero) to `places` decimal places.
+    """A figure as it is shown with `places` decimal places, rounded half up (away from zero).
 
-    4.25 shows as 4.3 and 3.75 as 3.8, never rounded to even.
+    Rounded first to two places (FILE: CSV files and workbooks), then one place at a time
+    from there, so every coarser figure is the rounding of the finer one beside it: a file's
+    3.95 is a page's 4.0 and never its 3.9. 4.25 shows as 4.3 and 3.75 as 3.8, never
+    rounded to even.
     """
     if value is None:
         return None
-    return _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    figure = _decimal(value)
+    for step in range(max(FILE, places), places - 1, -1):
+        figure = figure.quantize(Decimal(1).scaleb(-step), rounding=ROUND_HALF_UP)
+    return figure
 
 
-def shown_index(index) -> Decimal | None:
-    """The index as it is shown: a whole number, rounded half up (62.5 shows as 63)."""
-    return shown(index, 0)
+def shown_index(index, places: int = 0) -> Decimal | None:
+    """The index as it is shown: a whole number on screens (62.5 shows as 63), one decimal
+    place in files."""
+    return shown(index, places)
 
 
 def shown_gap(nhs, vcse, places: int = SCREEN) -> Decimal | None:
@@ -106,8 +114,9 @@ def gap_flag_for(gap) -> str | None:
 
 def band_floor(threshold) -> Decimal:
     """The lowest figure that shows at or above `threshold` (a one-place figure such as 4.0):
-    3.95 for 4.0. Reports count bands in the database by comparing stored figures with it."""
-    return _decimal(threshold) - Decimal("0.05")
+    3.945, which is 3.95 in a file and so 4.0 on screen. Reports count bands in the database
+    by comparing stored figures with it."""
+    return _decimal(threshold) - Decimal("0.055")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from partnerships import charts, results
+from partnerships import charts, results, scoring
 from partnerships.access import (
     assessments_visible_to,
     get_partnership,
@@ -16,6 +19,17 @@ from partnerships.forms.reviews import HealthCheckForm, ReviewCloseForm, ReviewO
 from partnerships.models import RAG, Assessment, HealthCheck, Review
 from partnerships.scoring import suggested_actions
 from partnerships.services import reviews as services
+
+
+def display_rule() -> dict[str, str]:
+    """The thresholds (settings) as the legends under the scores word them."""
+    green = scoring.shown(settings.RAG_GREEN_FROM)
+    amber = scoring.shown(settings.RAG_AMBER_FROM)
+    return {
+        "green_from": str(green),
+        "amber_from": str(amber),
+        "amber_to": str(green - Decimal("0.1")),
+    }
 
 
 def _get_review(request, code, review_code) -> Review:
@@ -184,6 +198,13 @@ def review_results(request, code, review_code):
         for s in suggested_actions(result)
     ]
     organisations = principles[0].organisations if principles else ()
+    # Who the figures leave out: partners who did not submit, and any of no side.
+    not_submitted = list(
+        review.assessments.exclude(state=Assessment.State.SUBMITTED)
+        .order_by("organisation__name")
+        .values_list("organisation__name", flat=True)
+    )
+    of_no_side = [o.name for o in organisations if o.side == scoring.OTHER]
     return render(
         request,
         "partnerships/review_results.html",
@@ -198,5 +219,8 @@ def review_results(request, code, review_code):
             "gaps": gaps,
             "trend": trend,
             "suggestions": suggestions,
+            "not_submitted": not_submitted,
+            "rule": display_rule(),
+            "of_no_side": of_no_side,
         },
     )

@@ -178,9 +178,10 @@ def test_it_runs_a_fixed_number_of_queries(client, ada, framework, icb, size):
     assert response.status_code == 200
     assert response.text.count("Charity ") >= size - 1
     assert len(response.context["trend"].labels) == size + 1
-    # Session, user, navigation, partnership, review, reviews of the trend, framework,
-    # ratings, health check.
-    assert len(queries) == 9, [q["sql"] for q in queries]
+    # Session, user, navigation, partnership, review, reviews of the trend with their stored
+    # results, their principles' stored figures, each organisation's, the partners who did
+    # not submit, health check.
+    assert len(queries) == 10, [q["sql"] for q in queries]
 
 
 @pytest.mark.parametrize(
@@ -225,3 +226,37 @@ def test_a_draft_assessment_never_counts(
     scores = scores[: scores.index("</table>")]
     assert "1.0" not in scores and "2.5" not in scores
     assert scores.count(">5.0") == 2  # Transparency: the partnership and the NHS side
+
+
+def test_it_names_the_partners_who_did_not_submit(client, bob, open_review, icb, carol):
+    submit(open_review.assessments.get(organisation=icb), by=carol)
+    client.force_login(bob)
+    page = client.get(_url(_close(open_review))).text
+    said = page[page.index('data-testid="not-submitted"') : page.index('id="scores"')]
+    assert "1 partner did not submit a self-assessment, so its views are not in these" in said
+    assert "<li>Riverside Mind</li>" in said
+    assert "NHS North Valley ICB" not in said
+
+
+def test_it_says_every_partner_submitted_when_they_did(client, bob, open_review, icb, charity):
+    for organisation in (icb, charity):
+        submit(open_review.assessments.get(organisation=organisation))
+    client.force_login(bob)
+    page = client.get(_url(_close(open_review))).text
+    assert "Every partner asked submitted a self-assessment." in page
+    assert 'data-testid="of-no-side"' not in page
+
+
+def test_it_says_how_a_partner_of_no_side_counts(client, bob, open_review, icb, partnership):
+    other = Organisation.objects.create(name="Valley Housing Co-op", kind=Organisation.Kind.OTHER)
+    Participant.objects.create(partnership=partnership, organisation=other, role="other")
+    submit(open_review.assessments.get(organisation=icb), default=4)
+    submit(Assessment.objects.create(review=open_review, organisation=other), default=1)
+    client.force_login(bob)
+    page = client.get(_url(_close(open_review))).text
+    said = page[page.index('data-testid="of-no-side"') :]
+    assert said.startswith('data-testid="of-no-side">Valley Housing Co-op is neither NHS')
+    assert "count in the spread" in said and "join no side" in said
+    # The ICB's 4s alone make the partnership's scores: the co-op's 1s move only the spread.
+    assert results.review_result(open_review).principle(1).score == 4
+    assert results.review_result(open_review).principle(1).spread == 3

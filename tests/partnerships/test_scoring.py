@@ -241,10 +241,11 @@ def test_the_index_is_stored_cut_to_twelve_places_not_rounded():
         (5, GREEN),
         (4.0, GREEN),
         (3.95, GREEN),  # shows as 4.0
-        (3.949999, AMBER),  # shows as 3.9
+        (3.945, GREEN),  # 3.95 in a file, so 4.0 on screen
+        (3.944999, AMBER),  # 3.94 in a file, 3.9 on screen
         (3.0, AMBER),
         (2.95, AMBER),  # shows as 3.0
-        (2.949999, RED),  # shows as 2.9
+        (2.944999, RED),  # 2.94 in a file, 2.9 on screen
         (1, RED),
         (None, None),
     ],
@@ -674,7 +675,7 @@ def test_the_module_imports_no_models():
         (4.25, 1, "4.3"),  # half up, not to even
         (3.75, 1, "3.8"),
         (3.96, 1, "4.0"),
-        (Decimal("2.449999999999"), 1, "2.4"),
+        (Decimal("2.444999999999"), 1, "2.4"),
         (-0.45, 1, "-0.5"),  # a gap rounds away from zero, the same either way
         (3.125, 2, "3.13"),
         (None, 1, None),
@@ -687,7 +688,7 @@ def test_figures_are_shown_rounded_half_up(value, places, reads):
 
 def test_the_index_is_shown_as_a_whole_number_rounded_half_up():
     assert str(scoring.shown_index(62.5)) == "63"
-    assert str(scoring.shown_index(Decimal("62.499999999999"))) == "62"
+    assert str(scoring.shown_index(Decimal("62.444999999999"))) == "62"
 
 
 def test_the_shown_gap_is_the_shown_nhs_side_minus_the_shown_vcse_side():
@@ -714,18 +715,42 @@ def test_a_score_that_reads_four_is_green():
     assert (str(scoring.shown(result.score)), result.rag) == ("4.0", GREEN)
 
 
+def _half_up(exact: Fraction, places: int) -> Fraction:
+    size = abs(exact) * 10**places
+    whole = int(size) + (1 if size - int(size) >= Fraction(1, 2) else 0)
+    return Fraction(whole if exact >= 0 else -whole, 10**places)
+
+
 @given(
     st.fractions(min_value=-5, max_value=100, max_denominator=10**15),
     st.sampled_from([0, 1, 2]),
 )
-@example(Fraction(39_499_999_999_999, 10**13), 1)  # a hair below 3.95: reads 3.9, not 4.0
-@example(Fraction(-4_499_999_999_999, 10**13), 1)  # a gap a hair above −0.45: reads −0.4
+@example(Fraction(39_499_999_999_999, 10**13), 2)  # a hair below 3.95: reads 3.94, not 3.95
+@example(Fraction(-4_499_999_999_999, 10**14), 2)  # a gap a hair above −0.045: reads −0.04
 @example(Fraction(125, 2), 0)  # an index of 62.5 reads 63
 def test_a_stored_figure_rounds_as_its_exact_value_would(exact, places):
-    """Cut to twelve places, a figure shows to 0–2 places exactly as the fraction would."""
-    stored = scoring._cut(exact)
-    unit = Fraction(1, 10**places)
-    size = abs(exact) / unit
-    whole = int(size) + (1 if size - int(size) >= Fraction(1, 2) else 0)  # half up
-    expected = Decimal(whole if exact >= 0 else -whole).scaleb(-places)
-    assert scoring.shown(stored, places) == expected
+    """Cut to twelve places, a figure shows as the exact fraction would: rounded half up to
+    two places, then one place at a time down to the places shown."""
+    expected = _half_up(exact, 2)
+    for step in range(1, places - 1, -1):
+        expected = _half_up(expected, step)
+    assert scoring.shown(scoring._cut(exact), places) == Decimal(expected.numerator) / Decimal(
+        expected.denominator
+    )
+
+
+def test_a_page_figure_is_the_rounding_of_the_files():
+    # 3.948 is 3.95 in a file, so 4.0 (green) on a page: never 3.9 beside a file's 3.95.
+    assert str(scoring.shown(Decimal("3.948"), scoring.FILE)) == "3.95"
+    assert str(scoring.shown(Decimal("3.948"))) == "4.0"
+    assert scoring.rag_for(Decimal("3.948")) == GREEN
+    # An index of 62.46 is 62.5 in a file and so 63 on a page.
+    assert (str(scoring.shown_index(62.46, 1)), str(scoring.shown_index(62.46))) == ("62.5", "63")
+
+
+@given(st.decimals(min_value=1, max_value=5, places=4), st.sampled_from([3.0, 3.5, 4.0, 4.5]))
+@example(Decimal("3.945"), 4.0)
+@example(Decimal("3.9449"), 4.0)
+def test_the_band_floor_is_where_the_shown_figure_reaches_the_threshold(score, threshold):
+    shows_at_or_above = scoring.shown(score) >= Decimal(repr(threshold))
+    assert (score >= scoring.band_floor(threshold)) == shows_at_or_above
