@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from organisations.models import Organisation
+from partnerships import scoring
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Principle, Statement
 
 
@@ -49,7 +50,9 @@ class PartnershipQuerySet(models.QuerySet):
                 ),
             ),
             models.Prefetch(
-                "reviews", queryset=Review.objects.order_by("-opened_on", "-id"), to_attr="by_date"
+                "reviews",
+                queryset=Review.objects.select_related("result").order_by("-opened_on", "-id"),
+                to_attr="by_date",
             ),
         )
 
@@ -130,6 +133,14 @@ class Partnership(models.Model):
         if hasattr(self, "by_date"):
             return self.by_date[0] if self.by_date else None
         return self.reviews.order_by("-opened_on", "-id").first()
+
+    def latest_result(self):
+        """The stored result of the latest closed review; uses with_summary()'s prefetch."""
+        reviews = self.by_date if hasattr(self, "by_date") else self.reviews.order_by("-opened_on")
+        for review in reviews:
+            if not review.is_open:
+                return getattr(review, "result", None)
+        return None
 
 
 class Participant(models.Model):
@@ -368,6 +379,11 @@ class ReviewResult(models.Model):
 
     def __str__(self):
         return f"Result of {self.review}"
+
+    @property
+    def rag(self) -> str | None:
+        """The partners' overall band, by the thresholds of now."""
+        return scoring.overall_rag(self.score, self.lowest)
 
 
 class PrincipleResult(models.Model):

@@ -63,7 +63,7 @@ def partnership_detail(request, code):
             "partnership": partnership,
             "participants": [p for p in participants if p.left_on is None],
             "former_participants": [p for p in participants if p.left_on is not None],
-            "reviews": partnership.reviews.order_by("-opened_on", "-id"),
+            "reviews": partnership.reviews.select_related("result").order_by("-opened_on", "-id"),
             "actions": partnership.actions.select_related(
                 "owner_organisation", "owner", "principle"
             ),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from organisations.models import Membership
 from partnerships.models import Action, Assessment, Participant, Partnership, Review
 from partnerships.views.partnerships import DASHBOARD_PAGE_SIZE
-from tests.conftest import submit
+from tests.conftest import store_result, submit
 
 
 def _main(response) -> str:
@@ -205,3 +205,25 @@ def test_the_header_follows_a_change_of_role_at_once(client, carol):
     # A bulk update, as an admin tool might make: no signal, but the database notices.
     Membership.objects.filter(user=carol).update(role=Membership.Role.VIEWER)
     assert reverse("partnerships:create") not in client.get(reverse("dashboard")).text
+
+
+def test_it_shows_the_latest_published_result(
+    client, alice, partnership, closed_review, icb, charity
+):
+    client.force_login(alice)
+    main = _main(client.get(reverse("dashboard")))
+    assert "None published yet" not in main  # a closed review with no scores yet…
+    assert "Index –" in main  # …has its result, without an index
+    submit(Assessment.objects.create(review=closed_review, organisation=icb), default=5)
+    submit(Assessment.objects.create(review=closed_review, organisation=charity), default=4)
+    store_result(closed_review)
+    Review.objects.create(  # an open review publishes nothing yet
+        partnership=partnership,
+        framework=partnership.framework,
+        opened_on="2026-11-01",
+        due_on="2026-12-01",
+    )
+    main = _main(client.get(reverse("dashboard")))
+    # Sides 5 and 4: 4.5 a principle, index 87.5, shown 88, green.
+    assert "Index 88<span" in main
+    assert 'govuk-tag--green">Green</strong>' in main

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organisations.models import Organisation
-from partnerships.models import Action, Participant, Review
+from partnerships.models import Action, Assessment, Participant, Review
+from tests.conftest import store_result, submit
 
 # The same for 1, 10 or 100 partners, reviews and actions: nothing is loaded once per row.
 QUERIES = 9
@@ -72,15 +73,17 @@ def test_it_runs_a_fixed_number_of_queries(client, carol, partnership, rows):
             principle=partnership.framework.principles.get(number=1 + number % 7),
         )
         opened = datetime.date(2000 + number // 12, 1 + number % 12, 1)
-        Review.objects.create(
+        review = Review.objects.create(
             partnership=partnership,
             framework=partnership.framework,
             opened_on=opened,
             due_on=opened + datetime.timedelta(days=28),
             state=Review.State.CLOSED,
             closed_on=opened + datetime.timedelta(days=30),
-            overall_rag="green",
+            overall_rag="amber",  # the lead commissioner's, in the State column
         )
+        submit(Assessment.objects.create(review=review, organisation=partnership.icb), default=4)
+        store_result(review)
     client.force_login(carol)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(_url(partnership))
@@ -89,4 +92,8 @@ def test_it_runs_a_fixed_number_of_queries(client, carol, partnership, rows):
     assert len(response.context["former_participants"]) == 1
     assert response.text.count("Action ") >= rows
     assert len(response.context["reviews"]) == rows
+    # Each closed review with its index (75: every statement rated 4) and band.
+    history = response.text[response.text.index("Health-check reviews of this partnership") :]
+    assert history.count('numeric">75</td>') == rows
+    assert history.count('govuk-tag--green">Green</strong>') == rows
     assert len(queries) == QUERIES, [q["sql"] for q in queries]
