@@ -1,8 +1,11 @@
 """The report's files: CSV, an Excel workbook and PDFs of the filtered set.
 
-Every file is built from the same queries as the report page (partnerships.reports), rows
-streamed from the database a chunk at a time, so memory stays flat however many rows there
-are. The column names are documented in README.md ("Reports and exports") and do not change.
+Every file lists the sets of the report page (partnerships.reports), rows streamed from the
+database a chunk at a time, so memory stays flat however many rows there are. Scores are
+the stored results of closed reviews (partnerships/results.py), shown by the scoring
+module's rule: to FILE places in files, with bands and gap flags decided on the figure as a
+screen shows it, so a file and a page never disagree on a band or a flag. The column names
+are documented in README.md ("Reports and exports") and do not change.
 """
 
 import csv
@@ -30,14 +33,14 @@ from openpyxl import Workbook
 
 from organisations.models import Organisation, Side
 from partnerships import reports, scoring
-from partnerships.models import Action, Participant, Review
+from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
 
 # A cell that starts with one of these is read as a formula by spreadsheet programs
 # (OWASP, "CSV injection"); a leading apostrophe makes it plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _STARTS = frozenset(FORMULA_STARTS)
 CHUNK = 5000  # rows fetched from the database at a time
-REVIEW_CHUNK = 500  # reviews scored at a time for the reviews file
+REVIEW_CHUNK = 500  # reviews whose stored results are read at a time, for the reviews file
 BOM = "\ufeff"  # so Excel reads the CSV as UTF-8: £ and accents intact
 
 
@@ -75,10 +78,6 @@ def _side_of(field: str):
         default=Value(str(Side.OTHER)),
         output_field=CharField(),
     )
-
-
-def _score(value):
-    return None if value is None else round(value, 2)
 
 
 def _yes(flag: bool) -> str:
@@ -236,6 +235,7 @@ def _organisations_sheet(user, filters):
 
 
 PRINCIPLE_FIGURES = ("score", "rag", "nhs", "local_government", "vcse", "gap", "gap_flag", "spread")
+INDEX_PLACES = 1  # the index in files, 0–100 to one decimal place (README)
 
 
 def _reviews_sheet(user, filters):
@@ -278,16 +278,15 @@ def _reviews_sheet(user, filters):
         )
         last = 0
         while True:
-            # Keyset pages: each chunk is scored with the report page's own SQL.
+            # Keyset pages, each with its closed reviews' stored results.
             chunk = list(reviews.filter(pk__gt=last)[:REVIEW_CHUNK])
             if not chunk:
                 return
             last = chunk[-1][0]
             closed = [row[0] for row in chunk if row[4] == Review.State.CLOSED]
-            scores = reports.review_scores(closed, framework)
+            totals, principles = _stored_results(closed)
             for pk, code, name, review_code, state, opened, due, closed_on, rag in chunk:
-                figures = scores.get(pk, {})
-                index, partners_rag = figures.get(None, (None, None))
+                index, score, lowest = totals.get(pk, (None, None, None))
                 yield (
                     code,
                     name,
@@ -299,9 +298,13 @@ def _reviews_sheet(user, filters):
                     closed_on,
                     _timeliness(state, due, closed_on, today),
                     rag,
-                    None if index is None else round(index, 1),
-                    partners_rag,
-                    *(value for n in numbers for value in _principle_figures(figures.get(n))),
+                    scoring.shown_index(index, INDEX_PLACES),
+                    scoring.overall_rag(score, lowest),
+                    *(
+                        value
+                        for n in numbers
+                        for value in _principle_figures(principles.get((pk, n)))
+                    ),
                 )
 
     return Sheet("reviews", "Reviews", columns, rows)
@@ -313,19 +316,47 @@ def _timeliness(state, due, closed_on, today):
     return "overdue" if due < today else "open"
 
 
+def _stored_results(review_ids) -> tuple[dict, dict]:
+    """The stored results of closed reviews: {review id: (index, score, lowest)} and
+    {(review id, principle number): (score, nhs, local government, vcse, spread)}."""
+    if not review_ids:
+        return {}, {}
+    totals = ReviewResult.objects.filter(review__in=review_ids).values_list(
+        "review_id", "index", "score", "lowest"
+    )
+    principles = (
+        PrincipleResult.objects.filter(review__in=review_ids)
+        .order_by()
+        .values_list(
+            "review_id",
+            "principle__number",
+            "score",
+            "nhs",
+            "local_government",
+            "vcse",
+            "spread",
+        )
+    )
+    return (
+        {review_id: figures for review_id, *figures in totals},
+        {(review_id, number): figures for review_id, number, *figures in principles},
+    )
+
+
 def _principle_figures(figures):
     if figures is None:
         return (None,) * len(PRINCIPLE_FIGURES)
-    score, nhs, local_government, vcse, gap, spread = figures
+    score, nhs, local_government, vcse, spread = figures
     return (
-        _score(score),
+        scoring.shown(score, scoring.FILE),
         scoring.rag_for(score),
-        _score(nhs),
-        _score(local_government),
-        _score(vcse),
-        _score(gap),
-        scoring.gap_flag_for(gap),
-        _score(spread),
+        scoring.shown(nhs, scoring.FILE),
+        scoring.shown(local_government, scoring.FILE),
+        scoring.shown(vcse, scoring.FILE),
+        scoring.shown_gap(nhs, vcse, scoring.FILE),
+        # The flag of the gap a screen shows, as the band is the score's on screen.
+        scoring.gap_flag_for(scoring.shown_gap(nhs, vcse)),
+        scoring.shown(spread, scoring.FILE),
     )
 
 

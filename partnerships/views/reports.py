@@ -215,7 +215,9 @@ def _partnership_context(request, partnership) -> dict:
                 ),
             ],
         ),
-        "gaps": charts.gap_bars([(f"{p.number}. {p.name}", p.shown_gap, p.gap_flag) for p in principles]),
+        "gaps": charts.gap_bars(
+            [(f"{p.number}. {p.name}", p.shown_gap, p.gap_flag) for p in principles]
+        ),
         "groups": groups,
         "comparison": [
             (p, [group["scores"].get(p.number) for group in groups if group["shown"]])

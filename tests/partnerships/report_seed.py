@@ -27,8 +27,9 @@ from partnerships.models import (
     Rating,
     Review,
 )
+from partnerships.results import review_results_store
 from principles.models import Statement
-from tests.conftest import make_user
+from tests.conftest import make_user, store_result, submit
 
 INJECTION = '=HYPERLINK("http://example.com/steal","Click")'
 
@@ -155,6 +156,8 @@ def seed(*, framework, icb, charity, partnership, carol, today=None, again=0) ->
             status=Action.Status.DONE if i % 2 else Action.Status.OPEN,
             created_by=carol,
         )
+    # As closing them would have: each closed review's result worked out and stored.
+    review_results_store(seeded.reviews, replace=True)
     return seeded
 
 
@@ -184,8 +187,46 @@ def _assess(review, organisations, statements, rng, by):
     Rating.objects.bulk_create(ratings)
 
 
+def assessed(name, framework, icb, charity, scores):
+    """A partnership of Carol's ICB whose closed review the ICB (the NHS side) and Riverside
+    Mind (the VCSE side) assessed: `scores` maps a principle to (the ICB's ratings, the
+    charity's), 4 throughout elsewhere. Its result is stored, as closing it would have."""
+    today = timezone.localdate()
+    partnership = Partnership.objects.create(
+        name=name, kind="contract", framework=framework, icb=icb
+    )
+    review = Review.objects.create(
+        partnership=partnership,
+        framework=framework,
+        opened_on=today - datetime.timedelta(days=60),
+        due_on=today - datetime.timedelta(days=30),
+        closed_on=today - datetime.timedelta(days=20),
+        state=Review.State.CLOSED,
+        overall_rag="amber",
+    )
+    for side, organisation in enumerate((icb, charity)):
+        Participant.objects.create(
+            partnership=partnership, organisation=organisation, role="provider"
+        )
+        submit(
+            Assessment.objects.create(review=review, organisation=organisation),
+            scores={number: ratings[side] for number, ratings in scores.items()},
+        )
+    return store_result(review)
+
+
+# Ratings whose scores fall just under a boundary of the one-decimal figure.
+EDGES = {
+    1: ([2, 5, 5, 5], [1, 5, 5, None]),  # 4.25 and 3.67: 3.958…, shows 4.0, green
+    2: ([4, 4, 4, 3], [3, 3, 4, None]),  # 3.75 and 3.33: the gap shows 3.8 − 3.3 = 0.5
+    3: ([2, 5, 5, 5], [3, 3, 4, None]),  # 4.25 and 3.33: the gap shows 4.3 − 3.3 = 1.0
+    4: ([3, 3, 3, 4], [3, 3, 2, None]),  # 3.25 and 2.67: 2.958…, shows 3.0, amber
+}
+
+
 def expected_latest(partnerships, *, closed_from=None, closed_to=None) -> dict:
-    """{partnership: (latest closed review, its ReviewResult)} from the scoring module."""
+    """{partnership: (latest closed review, its stored result)}: what each partnership's
+    results page shows (partnerships.results.review_result)."""
     from partnerships import results
 
     found = {}

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
@@ -12,11 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import AuditEvent
-from partnerships import exports
+from partnerships import exports, results, scoring
 from partnerships.models import Action, Assessment, Participant, Rating, Review
 from partnerships.templatetags.scores import index as index_filter
 from partnerships.templatetags.scores import score as score_filter
-from tests.partnerships.report_seed import INJECTION, expected_latest, seed, tables
+from tests.partnerships.report_seed import (
+    EDGES,
+    INJECTION,
+    assessed,
+    expected_latest,
+    seed,
+    tables,
+)
 
 COLUMNS = {
     "partnerships": "partnership_id,name,type,service_area,icb,icb_ods_code,nhs_region,framework,"
@@ -88,30 +96,36 @@ def test_dates_are_iso(client, ada, seeded):
             assert datetime.date.fromisoformat(row[column])
 
 
-def test_the_reviews_csv_equals_the_scoring_module_and_the_page(client, ada, seeded):
+def test_the_reviews_csv_holds_the_stored_results_and_agrees_with_the_page(client, ada, seeded):
+    """Each closed review's row is its stored result, as its results page reads it: figures
+    to two places half up, the gap the NHS side minus the VCSE side as the file shows them,
+    bands and flags as on screen."""
     rows = {row["review_id"]: row for row in _rows(_csv(client, ada, "reviews")[1])}
     reviews = Review.objects.all()
     assert len(rows) == reviews.count()
     latest = expected_latest(seeded.north_partnerships + seeded.south_partnerships)
-    from partnerships import results
 
     for review in reviews.filter(state=Review.State.CLOSED):
         row, result = rows[str(review.code)], results.review_result(review)
-        assert row["index"] == ("" if result.index is None else f"{round(result.index, 1)}")
+        assert row["index"] == _text(scoring.shown_index(result.index, 1))
         assert row["partners_rating"] == (result.rag or "")
         expected_timeliness = "on_time" if review.closed_on <= review.due_on else "late"
         assert row["timeliness"] == expected_timeliness
         for p in result.principles:
             prefix = f"principle_{p.number}_"
+            nhs, vcse = p.side_means["nhs"], p.side_means["vcse"]
             assert row[prefix + "score"] == _two(p.score)
             assert row[prefix + "rag"] == (p.rag or "")
-            assert row[prefix + "nhs"] == _two(p.side_means["nhs"])
-            assert row[prefix + "vcse"] == _two(p.side_means["vcse"])
-            assert row[prefix + "gap"] == _two(p.gap)
+            assert row[prefix + "nhs"] == _two(nhs)
+            assert row[prefix + "local_government"] == _two(p.side_means["local_government"])
+            assert row[prefix + "vcse"] == _two(vcse)
+            gap = None if p.gap is None else scoring.shown(nhs, 2) - scoring.shown(vcse, 2)
+            assert row[prefix + "gap"] == _text(gap)
             assert row[prefix + "gap_flag"] == (p.gap_flag or "")
             assert row[prefix + "spread"] == _two(p.spread)
 
-    # The page shows the same latest reviews, to one place.
+    # The page shows the same latest reviews: each figure the file's, to one place, and in
+    # the same band.
     client.force_login(ada)
     heatmap = tables(client.get(reverse("partnerships:reports")).text)["heatmap"]
     shown = {row[0].split("Closed")[0].strip(): row for row in heatmap[1:]}
@@ -119,16 +133,57 @@ def test_the_reviews_csv_equals_the_scoring_module_and_the_page(client, ada, see
         row = rows[str(review.code)]
         assert shown[partnership.name][1] == index_filter(_number(row["index"]))
         for n in range(1, 8):
-            cell = shown[partnership.name][1 + n].split()[0]
-            assert cell == score_filter(_number(row[f"principle_{n}_score"])) or cell == "–"
+            figure, band = row[f"principle_{n}_score"], row[f"principle_{n}_rag"]
+            expected = f"{score_filter(_number(figure))} {band.capitalize()}" if figure else "–"
+            assert shown[partnership.name][1 + n] == expected
+
+
+def _text(value):
+    return "" if value is None else str(value)
 
 
 def _two(value):
-    return "" if value is None else f"{round(value, 2)}"
+    """A stored figure as files show it: two decimal places, half up."""
+    return "" if value is None else f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
 
 
 def _number(text):
-    return None if text == "" else float(text)
+    return None if text == "" else Decimal(text)
+
+
+def test_a_file_and_a_page_agree_on_every_band_and_flag(client, ada, framework, icb, charity):
+    """3.958… is 3.96 in the file and 4.0 on screen: green in both. A gap of 0.42 in the file
+    shows as 0.5 on screen and is flagged watch in both; 0.92 shows as 1.0, significant."""
+    review = assessed("Edge partnership", framework, icb, charity, EDGES)
+    (row,) = _rows(_csv(client, ada, "reviews")[1])
+    assert row["review_id"] == str(review.code)
+    assert [row["principle_1_score"], row["principle_1_rag"]] == ["3.96", "green"]
+    assert [row["principle_4_score"], row["principle_4_rag"]] == ["2.96", "amber"]
+    assert [row["principle_2_gap"], row["principle_2_gap_flag"]] == ["0.42", "watch"]
+    assert [row["principle_3_gap"], row["principle_3_gap_flag"]] == ["0.92", "significant"]
+
+    page = tables(client.get(reverse("partnerships:reports")).text)
+    gaps = {cells[1].split(".")[0]: cells[4] for cells in page["gaps"][1:]}
+    assert gaps["2"] == "+0.5 Watch" and gaps["3"] == "+1.0 Significant"
+    cells = page["heatmap"][1][2:]
+    for n in range(1, 8):
+        assert cells[n - 1].split()[1].lower() == row[f"principle_{n}_rag"]
+
+
+def test_the_partners_rating_is_never_green_with_a_red_principle(
+    client, ada, framework, icb, charity
+):
+    """4.4 overall, but principle 7 is red: amber in the file and the report, as on the
+    results page (the weakest link)."""
+    strong = {n: ([5] * 4, [5] * 4) for n in range(1, 7)}
+    review = assessed("Weak link", framework, icb, charity, {**strong, 7: ([1] * 4, [1] * 4)})
+    result = results.review_result(review)
+    assert scoring.rag_for(result.score) == "green" and result.rag == "amber"
+    (row,) = _rows(_csv(client, ada, "reviews")[1])
+    assert row["partners_rating"] == "amber"
+    client.force_login(ada)
+    (heatmap_row,) = client.get(reverse("partnerships:reports")).context["report"].heatmap
+    assert heatmap_row.rag == "amber"
 
 
 def test_open_reviews_are_listed_without_scores(client, ada, seeded):
