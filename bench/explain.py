@@ -6,16 +6,15 @@ Seeds 10,000 partnerships with `manage.py seed_scale` into a database of its own
 (BENCH_EXPLAIN_DATABASE_URL, by default postgres://postgres@127.0.0.1:5432/ph_bench_explain;
 reused while it holds the same size and seed), then fetches each page below through
 Django's test client as a signed-in person, and runs `EXPLAIN (FORMAT JSON)` of every query
-the page sends, on the same connection just before it runs (so the report's temporary
-tables are there to be explained; SELECTs are run for it too, so that only the parts of a
-plan that ran count). For each page it prints the number of queries, their
+the page sends, on the same connection just before it runs (`EXPLAIN ANALYZE`, so that only
+the parts of a plan that ran count). For each page it prints the number of queries, their
 time, and how each large table is read; `--verbose` prints every plan.
 
 A large table is one with at least LARGE_ROWS rows. A sequential scan of one is flagged,
 and the script exits with status 1 if a commissioner's or a charity lead's page has one.
 A platform admin's pages are listed apart: they span the platform (every partnership
-counted, every organisation offered in the report's pickers, every review scored), so
-reading a whole table once is their cheapest plan.
+counted, every organisation offered in the report's pickers, every review's stored result
+aggregated), so reading a whole table once is their cheapest plan.
 """
 
 import json
@@ -43,7 +42,7 @@ ENV = {
     "ALLOWED_HOSTS": "testserver,127.0.0.1",
 }
 LARGE_ROWS = 10_000
-STATEMENTS = ("SELECT", "WITH", "CREATE TEMPORARY TABLE")
+STATEMENTS = ("SELECT", "WITH")
 
 
 class Explainer:
@@ -56,12 +55,10 @@ class Explainer:
         plan = None
         statement = sql.lstrip().upper()
         if not many and statement.startswith(STATEMENTS):
-            # A query is run for its plan (ANALYZE), so the plan says which parts ran; a
-            # CREATE … AS would make its table, so it is only planned.
-            analyse = "" if statement.startswith("CREATE") else "ANALYZE, "
-            # A cursor of its own: the page's may be a server-side one, for one query only.
+            # A query is run for its plan (ANALYZE), so the plan says which parts ran. A
+            # cursor of its own: the page's may be a server-side one, for one query only.
             with context["connection"].connection.cursor() as raw:
-                raw.execute(f"EXPLAIN ({analyse}FORMAT JSON) {sql}", params)
+                raw.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
                 plan = raw.fetchone()[0][0]["Plan"]
         started = time.perf_counter()
         try:
@@ -144,7 +141,8 @@ def main(verbose: bool) -> int:
     reports = reverse("partnerships:reports")
     targets.append(("dashboard (charity lead)", charity_lead, reverse("dashboard")))
     # A platform admin's pages span the platform: counting every partnership, offering every
-    # organisation in the report's pickers and scoring every review read whole tables.
+    # organisation in the report's pickers and aggregating every review's stored result read
+    # whole tables.
     informational = [
         ("dashboard (admin)", admin, reverse("dashboard")),
         ("report filtered to one ICB (admin)", admin, f"{reports}?icb={icb.code}"),
