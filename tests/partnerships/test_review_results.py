@@ -260,3 +260,15 @@ def test_it_says_how_a_partner_of_no_side_counts(client, bob, open_review, icb, 
     # The ICB's 4s alone make the partnership's scores: the co-op's 1s move only the spread.
     assert results.review_result(open_review).principle(1).score == 4
     assert results.review_result(open_review).principle(1).spread == 3
+
+
+def test_it_states_the_display_rule_under_the_scores(client, bob, scored_review, settings):
+    settings.RAG_GREEN_FROM, settings.RAG_AMBER_FROM = 4.5, 3.5
+    client.force_login(bob)
+    page = client.get(_url(scored_review)).text
+    table_end = page.index("</table>", page.index('data-testid="scores"'))
+    rule = page.index('data-testid="display-rule"')
+    assert table_end < rule < page.index("The seven principles at a glance")
+    assert "rounded half up, never to even" in page[rule:]
+    # The legend follows the thresholds, which are settings.
+    assert "Green is 4.5 or more, amber 3.5 to 4.4, red below 3.5." in page
