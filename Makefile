@@ -12,7 +12,7 @@ DEMO_ENV := DEBUG=true DATABASE_URL=sqlite:///db.sqlite3
 # report or file shows run a second time on SQLite (in memory). PostgreSQL stays the main
 # database: every test runs on it first. What needs PostgreSQL by nature (seed_scale's COPY,
 # the reminder sweep's locking) is not listed.
-SQLITE_TESTS := $(addprefix tests/partnerships/,test_review_close.py test_review_results.py \
+SQLITE_TESTS := $(addprefix tests/partnerships/,test_review_close.py test_rescore.py test_review_results.py \
 	test_review_journey.py test_figures_agree.py test_reports.py test_reports_partnership.py \
 	test_exports.py test_exports_pdf.py test_partnership_detail.py test_dashboard.py \
 	test_seed_demo.py test_demo_figures.py)

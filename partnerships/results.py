@@ -263,7 +263,6 @@ def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
                 score=o.score,
                 scored=o.scored,
                 dont_know=o.dont_know,
-                statements=0,
             )
             for o in listed
         ),

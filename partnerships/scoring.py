@@ -140,7 +140,6 @@ class OrganisationScore:
     score: Decimal | None  # None: too few statements scored
     scored: int  # statements with a score 1–5
     dont_know: int
-    statements: int
 
     @property
     def insufficient(self) -> bool:
@@ -393,7 +392,7 @@ def _score_principle(number, name, statements, organisations):
         number=number,
         name=name,
         organisations=tuple(
-            _organisation_result(o, o.answers.get(number, ()), s, statements)
+            _organisation_result(o, o.answers.get(number, ()), s)
             for o, s in by_organisation
         ),
         side_means={side: _cut(mean) for side, mean in side_means.items()},
@@ -413,7 +412,7 @@ def _organisation_score(answers, statements):
     return _mean(scores)
 
 
-def _organisation_result(organisation, answers, score, statements):
+def _organisation_result(organisation, answers, score):
     return OrganisationScore(
         organisation_id=organisation.organisation_id,
         name=organisation.name,
@@ -421,7 +420,6 @@ def _organisation_result(organisation, answers, score, statements):
         score=_cut(score),
         scored=sum(1 for a in answers if a is not None),
         dont_know=sum(1 for a in answers if a is None),
-        statements=statements,
     )
 
 
