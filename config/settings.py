@@ -143,9 +143,8 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rendered fragments (partnerships/caching.py), in each process's own memory: a fragment is
-# found by a number PostgreSQL moves on at every change, so processes need not tell each
-# other anything, and Redis stays the broker alone.
+# Nothing a page shows is kept between requests: pages are made cheap instead. Django's
+# default cache, in each process's memory, serves only what libraries keep for themselves.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -1,5 +1,3 @@
-from partnerships import caching
-
 from .models import Membership, Side
 
 
@@ -19,15 +17,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = caching.kept(
-        request,
-        "memberships",
-        user.pk,
-        make=lambda: list(
-            Membership.objects.filter(user=user)
-            .select_related("organisation")
-            .order_by("organisation__name")
-        ),
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name")
     )
     # The rule of partnerships.access.commissioning_organisations, read from the memberships
     # loaded anyway so the header costs one query. Platform admins may register for any NHS

@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from partnerships import caching
 from partnerships.access import (
     can_manage,
     get_partnership,
@@ -21,34 +21,28 @@ from partnerships.forms.partnerships import (
 from partnerships.models import Action, Assessment, Partnership
 from partnerships.services import partnerships as services
 
-DASHBOARD_PAGE_SIZE = 50
+DASHBOARD_PAGE_SIZE = 25
+DASHBOARD_LIST_SIZE = 50  # actions and reviews coming due: the soonest, then a link on
+NAME_FILTER_MAX = 200  # a partnership's name is at most this long
 
 
 def dashboard(request):
     number = request.GET.get("page", "")
     number = number if number.isdigit() and len(number) < 7 else "1"
-    # Everyone opens it, often, and it changes far less often: kept rendered until a
-    # partnership, review, assessment, action or membership changes (partnerships/caching.py).
-    content = caching.fragment(
-        request,
-        "dashboard",
-        request.user.pk,
-        number,
-        render=lambda: render_to_string(
-            "partnerships/_dashboard.html", _dashboard(request.user, number), request=request
-        ),
-    )
-    return render(request, "partnerships/dashboard.html", {"content": content})
-
-
-def _dashboard(user, number) -> dict:
-    visible = Partnership.objects.visible_to(user)
-    return {
-        "page": Paginator(visible.with_summary(), DASHBOARD_PAGE_SIZE).get_page(number),
-        "waiting": Assessment.objects.waiting_for(user),
-        "your_actions": Action.objects.for_dashboard(user)[:DASHBOARD_PAGE_SIZE],
-        "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_PAGE_SIZE],
+    name = request.GET.get("name", "").strip()[:NAME_FILTER_MAX]
+    visible = Partnership.objects.visible_to(request.user)
+    listed = visible.filter(name__icontains=name) if name else visible
+    # Soonest review due first; a partnership with no date set comes last, then by name.
+    listed = listed.with_summary().order_by(F("next_review_due").asc(nulls_last=True), "name", "pk")
+    context = {
+        "page": Paginator(listed, DASHBOARD_PAGE_SIZE).get_page(number),
+        "name": name,
+        "page_query": urlencode({"name": name}) if name else "",
+        "waiting": Assessment.objects.waiting_for(request.user),
+        "your_actions": Action.objects.for_dashboard(request.user)[:DASHBOARD_LIST_SIZE],
+        "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_LIST_SIZE],
     }
+    return render(request, "partnerships/dashboard.html", context)
 
 
 def partnership_detail(request, code):
