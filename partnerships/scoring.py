@@ -392,8 +392,7 @@ def _score_principle(number, name, statements, organisations):
         number=number,
         name=name,
         organisations=tuple(
-            _organisation_result(o, o.answers.get(number, ()), s)
-            for o, s in by_organisation
+            _organisation_result(o, o.answers.get(number, ()), s) for o, s in by_organisation
         ),
         side_means={side: _cut(mean) for side, mean in side_means.items()},
         side_counts={side: len(scores) for side, scores in side_scores.items()},

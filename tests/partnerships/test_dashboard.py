@@ -153,9 +153,7 @@ def test_a_partner_removed_sees_it_go_at_once(client, alice, partnership, charit
     assert "Riverside Partnership" not in _main(client.get(reverse("dashboard")))
 
 
-def test_it_lists_soonest_review_due_first_a_page_at_a_time(
-    client, alice, framework, icb, charity
-):
+def test_it_lists_soonest_review_due_first_a_page_at_a_time(client, alice, framework, icb, charity):
     _add_partnerships(20, framework, icb, charity, alice)  # 40, due in a week and a month
     Partnership.objects.filter(name="Partnership open 000").update(next_review_due=None)
     client.force_login(alice)
