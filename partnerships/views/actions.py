@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,9 @@ def _get_action(partnership, action_code) -> Action:
     )
     action.partnership = partnership
     return action
+
+
+ACTIONS_PAGE_SIZE = 25
 
 
 def _filter_query(query: str) -> str:
@@ -67,8 +71,13 @@ def action_list(request, code):
         )
     ).order_by("closed", F("due_on").asc(nulls_last=True), "id")
 
+    number = request.GET.get("page", "")
+    page = Paginator(actions, ACTIONS_PAGE_SIZE).get_page(
+        number if number.isdigit() and len(number) < 7 else 1
+    )
     can_change = action_change_rule(request.user, partnership)
-    rows = [(action, can_change(action)) for action in actions]
+    rows = [(action, can_change(action)) for action in page]
+    filter_query = _filter_query(request.GET.urlencode())
     return render(
         request,
         "partnerships/action_list.html",
@@ -77,7 +86,9 @@ def action_list(request, code):
             "rows": rows,
             "filters": filters,
             "filtered": bool(chosen),
-            "filter_query": _filter_query(request.GET.urlencode()),
+            "filter_query": filter_query,
+            "page": page,
+            "page_query": filter_query,
             "can_add": can_add_action(request.user, partnership),
         },
     )

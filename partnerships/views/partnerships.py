@@ -22,6 +22,7 @@ from partnerships.models import Action, Assessment, Partnership
 from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 25
+PARTNERSHIP_ACTIONS_SHOWN = 10
 DASHBOARD_LIST_SIZE = 50  # actions and reviews coming due: the soonest, then a link on
 NAME_FILTER_MAX = 200  # a partnership's name is at most this long
 
@@ -50,6 +51,11 @@ def partnership_detail(request, code):
         Partnership.objects.visible_to(request.user).select_related("icb", "framework"), code=code
     )
     participants = partnership.participants.select_related("organisation", "lead_contact")
+    open_actions = (
+        partnership.actions.filter(status=Action.Status.OPEN)
+        .select_related("owner_organisation", "owner", "principle")
+        .order_by(F("due_on").asc(nulls_last=True), "id")
+    )
     return render(
         request,
         "partnerships/partnership_detail.html",
@@ -58,9 +64,9 @@ def partnership_detail(request, code):
             "participants": [p for p in participants if p.left_on is None],
             "former_participants": [p for p in participants if p.left_on is not None],
             "reviews": partnership.reviews.select_related("result").order_by("-opened_on", "-id"),
-            "actions": partnership.actions.select_related(
-                "owner_organisation", "owner", "principle"
-            ),
+            # The open actions due soonest; the action list pages through the rest.
+            "actions": open_actions[:PARTNERSHIP_ACTIONS_SHOWN],
+            "open_actions": open_actions.count(),
             "can_manage": can_manage(request.user, partnership),
             "is_lead": is_lead(request.user, partnership),
         },

@@ -128,9 +128,9 @@ def test_a_lead_commissioner_runs_a_review(page: Page, live_server, demo_data):
     page.get_by_role("link", name="Done: back to the partnership").click()
     expect(_heading(page)).to_have_text(NAME)
     expect(page.get_by_text("No reviews yet.")).to_be_visible()
-    expect(page.get_by_text("No actions yet.")).to_be_visible()
+    expect(page.get_by_text("No open actions.")).to_be_visible()
     check_page(page)
-    page.get_by_role("link", name="View, filter and manage actions").click()
+    page.get_by_role("link", name="View, filter and manage every action").click()
     expect(
         page.get_by_text("No actions have been agreed for this partnership yet.")
     ).to_be_visible()

@@ -49,7 +49,7 @@ def test_the_lead_commissioners_pages(page: Page, live_server, demo_data):
 
     page.goto("/")
     page.get_by_role("link", name=PARTNERSHIPS["alliance"]["name"]).first.click()
-    page.get_by_role("link", name="View, filter and manage actions").click()
+    page.get_by_role("link", name="View, filter and manage every action").click()
     _check(page)
 
     page.goto("/")

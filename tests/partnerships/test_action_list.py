@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from partnerships.access import can_change_action
 from partnerships.models import Action
+from partnerships.views.actions import ACTIONS_PAGE_SIZE
 
 
 def _url(partnership, **filters):
@@ -162,8 +163,26 @@ def test_it_runs_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as queries:
         response = client.get(_url(partnership, owner=charity.code, status="open"))
     assert response.status_code == 200
-    assert len(response.context["rows"]) == count
-    assert response.text.count(">Overdue</strong>") == count
-    # Session, user, partnership, owner filter, can manage, memberships, actions, can add,
-    # navigation, owner choices.
-    assert len(queries) == 10, [q["sql"] for q in queries]
+    shown = min(count, ACTIONS_PAGE_SIZE)
+    assert len(response.context["rows"]) == shown
+    assert response.text.count(">Overdue</strong>") == shown
+    assert f"Actions matching the filters ({count}" in response.text
+    # Session, user, partnership, owner filter, can manage, memberships, count, a page of
+    # actions, can add, navigation, owner choices.
+    assert len(queries) == 11, [q["sql"] for q in queries]
+
+
+def test_it_lists_a_page_at_a_time_keeping_the_filters(client, alice, partnership, charity):
+    for number in range(ACTIONS_PAGE_SIZE + 3):
+        _add(partnership, charity, f"Action {number:02}", due_on=datetime.date(2027, 1, 1 + number))
+    client.force_login(alice)
+    first = client.get(_url(partnership, status="open"))
+    assert len(first.context["rows"]) == ACTIONS_PAGE_SIZE
+    assert "(28; page 1 of 2)" in first.text
+    assert 'href="?status=open&amp;page=2"' in first.text
+    second = client.get(_url(partnership, status="open", page="2"))
+    assert [a.description for a, _ in second.context["rows"]] == [
+        "Action 25",
+        "Action 26",
+        "Action 27",
+    ]
