@@ -222,6 +222,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Partnership Health <noreply@localhost>")
+# Where django.core.mail.backends.filebased.EmailBackend writes each email, one file apiece.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
+if EMAIL_BACKEND.endswith(".filebased.EmailBackend") and not EMAIL_FILE_PATH:
+    raise ImproperlyConfigured("Set EMAIL_FILE_PATH to a folder for the file email backend.")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
