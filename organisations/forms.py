@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Size
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 
@@ -46,6 +49,16 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(self)
+
+    def save(self, **kwargs):
+        # The link is built from SITE_URL, as every emailed link is: never from the request's
+        # Host header, which any allowed host name with any port passes.
+        kwargs["domain_override"] = urlsplit(settings.SITE_URL).netloc
+        kwargs["extra_email_context"] = {
+            **(kwargs.get("extra_email_context") or {}),
+            "site_url": settings.SITE_URL,
+        }
+        return super().save(**kwargs)
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

@@ -1,6 +1,8 @@
 import re
 
+import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -61,6 +63,18 @@ def test_password_reset_link_sets_a_new_password(client, alice):
     )
     assert response.status_code == 302
     assert client.login(username=alice.email, password=new_password)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:6666", "localhost", "testserver:8443"])
+@override_settings(SITE_URL="https://health.example.org")
+def test_password_reset_link_is_built_from_site_url_not_the_host_header(client, alice, host):
+    """Any allowed host name, with any port, reaches the page: the link must not follow it."""
+    client.post(reverse("password_reset"), {"email": alice.email}, headers={"host": host})
+    [email] = mail.outbox
+    links = re.findall(r"\S+/accounts/password-reset/\S+/", email.body)
+    assert links
+    assert all(link.startswith("https://health.example.org/accounts/") for link in links)
+    assert host not in email.body
 
 
 def test_password_reset_refuses_a_short_password(client, alice):
