@@ -8,6 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.shortcuts import render
 
 # Scripts and styles come only from this site: no inline code, so no 'unsafe-inline'.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -117,3 +125,37 @@ class SessionPolicyMiddleware:
         logout(request)
         messages.info(request, f"You were signed out {why}. Sign in again to continue.")
         return redirect_to_login(request.get_full_path())
+
+
+class FormBodyMiddleware:
+    """Reads a posted form before anything else does, so a body Django refuses is a 400 that
+    says why.
+
+    Django raises again on every read of `request.POST` after it refused a form sent in a
+    charset other than UTF-8 or with too many fields: the CSRF check of the 400 page itself
+    read it, and the 400 became a 500. Its `__call__` runs before any view or CSRF check.
+    """
+
+    MESSAGES = [
+        (TooManyFieldsSent, "The form sent had more fields than this service takes."),
+        (TooManyFilesSent, "The form sent had more files than this service takes."),
+        (RequestDataTooBig, "The form sent was larger than this service takes."),
+        (BadRequest, "Send the form as UTF-8: this service reads forms in no other charset."),
+    ]
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parsed here, once, for the check
+            except (BadRequest, SuspiciousOperation) as error:
+                # Later reads (the page's CSRF token) find an empty form, not the error again.
+                request._mark_post_parse_error()
+                message = next(
+                    (text for kind, text in self.MESSAGES if isinstance(error, kind)),
+                    "The form sent could not be read.",
+                )
+                return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)

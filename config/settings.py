@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A posted form Django cannot read (not UTF-8, too many fields) is a 400 that says why.
+    "config.middleware.FormBodyMiddleware",
     "organisations.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.SessionPolicyMiddleware",

@@ -8,9 +8,11 @@ left out.
 
 import inspect
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -20,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from organisations.models import Invitation, Membership, User
+from partnerships import exports
 from partnerships.models import Action, HealthCheck, Review
 from tests.conftest import sign_in
 from tests.test_url_access import _url
@@ -206,3 +209,103 @@ def test_hostile_input_never_breaks_a_form(client, world, name, person, data):
     assert response.status_code < 500, f"{name}: {response.status_code}"
     if response.status_code == 200:
         assert SCRIPT not in response.text, f"{name} echoed a script tag unescaped"
+
+
+# Years no calendar holds. Python's date refuses most with ValueError, but one too large for a
+# C integer with OverflowError, which a form must catch too.
+hostile_year = st.one_of(
+    st.just("99999999999999999999"),
+    st.integers(min_value=10_000, max_value=10**40).map(str),
+    st.integers(min_value=-(10**40), max_value=0).map(str),
+)
+# A date input's three parts, as Django's widgets name them and as the report's filters do.
+DATE_PARTS = [("_0", "_1", "_2"), ("_day", "_month", "_year")]
+IMPOSSIBLE_DATE = re.compile(r"must be a real date|must be in a year between|Enter a valid year")
+
+
+def _date_fields(fields: list[str]) -> list[tuple[str, str, str]]:
+    """(day, month, year) field names of each date input among the fields."""
+    found = []
+    for day, month, year in DATE_PARTS:
+        for name in fields:
+            if name.endswith(year):
+                stem = name.removesuffix(year)
+                if stem + day in fields and stem + month in fields:
+                    found.append((stem + day, stem + month, stem + year))
+    return found
+
+
+# Pages that take a date in their query string: the report's filters and every download.
+DATE_QUERY_PAGES = [
+    ("partnerships:reports", {}),
+    *[("partnerships:report_csv", {"kind": kind}) for kind in exports.KINDS],
+    ("partnerships:report_xlsx", {}),
+    ("partnerships:report_pdf", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "person"), FORMS)
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[
+        HypothesisHealthCheck.function_scoped_fixture,
+        HypothesisHealthCheck.too_slow,
+    ],
+)
+@given(year=hostile_year)
+def test_an_impossible_year_in_any_date_field_is_explained(client, world, name, person, year):
+    if person:
+        client.force_login(world[person])
+    url = (SETUP[name](client, world) if name in SETUP else None) or _url(name, world)
+    if name in FORM_PAGE:
+        fields = _field_names(client.get(_url(FORM_PAGE[name], world)).text, action=url)
+    else:
+        fields = _field_names(client.get(url).text)
+    for day, month, year_field in _date_fields(fields):
+        response = client.post(url, {day: "1", month: "4", year_field: year})
+        assert response.status_code < 500, f"{name}, {year_field}={year}"
+        assert IMPOSSIBLE_DATE.search(response.text), f"{name}: no message for {year_field}"
+
+
+@pytest.mark.parametrize(("name", "kwargs"), DATE_QUERY_PAGES)
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[
+        HypothesisHealthCheck.function_scoped_fixture,
+        HypothesisHealthCheck.too_slow,
+    ],
+)
+@given(year=hostile_year, which=st.sampled_from(["closed_from", "closed_to"]))
+def test_an_impossible_year_in_a_report_filter_is_never_a_500(
+    client, world, ada, name, kwargs, year, which
+):
+    """The page explains the filter and ignores it; a download ignores it, as the page's own
+    links never carry a filter that is not right."""
+    client.force_login(ada)
+    query = {f"{which}_day": "1", f"{which}_month": "4", f"{which}_year": year}
+    response = client.get(reverse(name, kwargs=kwargs), query)
+    assert response.status_code < 400, f"{name}: {response.status_code}"
+    if name == "partnerships:reports":
+        assert IMPOSSIBLE_DATE.search(response.text)
+
+
+UTF16_MESSAGE = "Send the form as UTF-8"
+
+
+@pytest.mark.parametrize(("name", "person"), FORMS)
+@pytest.mark.parametrize("charset", ["utf-16", "utf-16-le", "latin-1"])
+def test_a_form_sent_in_another_charset_is_refused_with_a_400(client, world, name, person, charset):
+    """Form posts are UTF-8 (Django refuses any other charset it knows, and reads an unknown
+    one as UTF-8): a 400 that says so, not an error raised again inside the error pages, with
+    or without the CSRF check."""
+    if person:
+        client.force_login(world[person])
+    url = (SETUP[name](client, world) if name in SETUP else None) or _url(name, world)
+    body = urlencode({"field": "value", "email": "alice@riverside.example"})
+    content_type = f"application/x-www-form-urlencoded; charset={charset}"
+    for sender in (client, Client(enforce_csrf_checks=True)):
+        response = sender.generic("POST", url, body.encode(), content_type=content_type)
+        assert response.status_code == 400, f"{name}: {response.status_code}"
+        assert UTF16_MESSAGE in response.text

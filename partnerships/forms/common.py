@@ -25,7 +25,7 @@ class DateField(DateInputField):
         day, month, year = data_list
         try:
             value = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # a year too large for C: OverflowError
             raise ValidationError(f"{self.name} must be a real date, like 31 3 2027") from None
         if not 1990 <= value.year <= 2100:
             raise ValidationError(f"{self.name} must be in a year between 1990 and 2100")
