@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,9 +85,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A posted form Django cannot read (not UTF-8, too many fields) is a 400 that says why.
     "config.middleware.FormBodyMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "organisations.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.SessionPolicyMiddleware",
@@ -292,3 +293,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": REMINDER_SWEEP_SECONDS},
     },
 }
+# The sweep has a queue of its own, read by the `sweeper` process of the Procfile, so a
+# backlog of sends (an SMTP outage) never holds it back until it expires. Workers started
+# without --queues read both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "sweeps")]
+CELERY_TASK_ROUTES = {"partnerships.tasks.sweep_reminders": {"queue": "sweeps"}}

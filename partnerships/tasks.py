@@ -24,9 +24,10 @@ def send_reminder(self, reminder_id: int) -> str:
 
 @shared_task
 def sweep_reminders() -> dict:
-    """Beat runs this every REMINDER_SWEEP_SECONDS; `manage.py send_due_reminders` is its twin."""
+    """Beat runs this every REMINDER_SWEEP_SECONDS, on a queue of its own (the sweeps queue,
+    config/settings.py); `manage.py send_due_reminders` is its twin."""
     result = reminders.sweep()
-    return {"created": result.created, "requeued": result.requeued}
+    return {"created": result.created, "requeued": result.requeued, "queued": result.queued}
 
 
 # Longer than CELERY_TASK_TIME_LIMIT: a workbook of a few hundred thousand ratings takes minutes.

@@ -391,29 +391,46 @@ def _stale(now: datetime.datetime) -> QuerySet:
     )
 
 
-def _queue(ids: list[int]) -> None:
-    """One task per reminder. Runs after commit, so a task never finds its row missing."""
+def _queue(ids: list[int]) -> int:
+    """One task per reminder; returns how many the broker took. Runs after commit, so a task
+    never finds its row missing."""
     if not ids:
-        return
+        return 0
     from partnerships.tasks import send_reminder
 
+    queued = 0
     try:
         if send_reminder.app.conf.task_always_eager:
             for reminder_id in ids:
                 send_reminder.delay(reminder_id)
-            return
+                queued += 1
+            return queued
         with send_reminder.app.producer_or_acquire() as producer:
             for reminder_id in ids:
                 send_reminder.apply_async((reminder_id,), producer=producer)
+                queued += 1
     except Exception:
-        # The rows are committed and pending: the next sweep queues them again.
-        logger.exception("Could not queue %d reminders; the next sweep will.", len(ids))
+        # The rows are committed and pending: a later sweep queues them again.
+        logger.exception(
+            "Could not queue %d of %d reminders; a later sweep will.", len(ids) - queued, len(ids)
+        )
+    return queued
 
 
-@dataclass(frozen=True)
+@dataclass
 class Sweep:
     created: int
     requeued: int
+    # How many of them the broker took, filled in after commit (None until then).
+    queued: int | None = None
+
+    @property
+    def unqueued(self) -> int:
+        """Rows left pending for a later sweep because the broker did not take them (0 while
+        a caller's transaction, still open, holds the queuing back)."""
+        if self.queued is None:
+            return 0
+        return self.created + self.requeued - self.queued
 
 
 def sweep() -> Sweep:
@@ -425,8 +442,13 @@ def sweep() -> Sweep:
     with transaction.atomic():
         created = _insert(due_rows(timezone.localdate(now)), now=now)
         stale = list(_stale(now).values_list("pk", flat=True))
-        transaction.on_commit(partial(_queue, created + stale))
-    return Sweep(created=len(created), requeued=len(stale))
+        result = Sweep(created=len(created), requeued=len(stale))
+
+        def queue():
+            result.queued = _queue(created + stale)
+
+        transaction.on_commit(queue)
+    return result
 
 
 def notify_review_opened(*, review: Review) -> int:

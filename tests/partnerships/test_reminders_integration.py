@@ -95,11 +95,15 @@ class RedisServer:
 
 
 class Worker:
-    """`celery -A config worker`, one process at a time, killed as a group."""
+    """`celery -A config worker`, one process at a time, killed as a group.
 
-    def __init__(self, env: dict, log: Path):
+    With no `queues` it reads every queue, as a worker started without --queues does.
+    """
+
+    def __init__(self, env: dict, log: Path, queues: str = ""):
         self.env, self.log, self.process = env, log, None
         self.name = f"reminders-{uuid.uuid4().hex[:8]}@%h"
+        self.queues = [f"--queues={queues}"] if queues else []
 
     def start(self):
         readies = self.log.read_text().count(" ready.") if self.log.exists() else 0
@@ -107,7 +111,7 @@ class Worker:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                  "--concurrency=1", "--without-gossip", "--without-mingle",
-                 "--without-heartbeat", "--loglevel=INFO", "-n", self.name],
+                 "--without-heartbeat", "--loglevel=INFO", "-n", self.name, *self.queues],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
@@ -413,3 +417,54 @@ def test_a_permanent_refusal_for_one_address(worker, env, redis, smtp):
     assert failed.state == Reminder.State.FAILED and failed.attempts == 1
     assert len(smtp.received) == 9
     assert refused not in {to for r in smtp.received for to in r.to}
+
+
+def test_the_command_fails_and_says_how_many_wait_when_the_broker_is_down(env):
+    due_reminders(5)
+    process = subprocess.run(
+        [sys.executable, "manage.py", "send_due_reminders"],
+        cwd=ROOT,
+        env={**env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "5 new reminders; 0 queued again" in process.stdout
+    assert "The broker did not take 5 of 5 reminders" in process.stderr
+    assert "They stay pending, and the first sweep after" in process.stderr
+    assert states() == Counter({Reminder.State.PENDING: 5})
+
+
+def test_the_sweep_runs_behind_a_backlog_of_sends(env, redis, smtp, tmp_path):
+    """Sends wait in their queue (no worker reads it, as in a long SMTP outage) while beat
+    ticks: the sweeper, which reads only the sweeps queue, still runs every sweep."""
+    client = redis.client()
+    client.flushdb()
+    smtp.reset()
+    due_reminders(30)
+    sweep(env)  # 30 sends queued; no worker takes them
+    Reminder.objects.all().delete()  # so the sweeper's sweep has them all to make again
+    assert client.llen("celery") == 30
+    sweeper = Worker(env, tmp_path / "sweeper.log", queues="sweeps")
+    sweeper.start()
+    beat_log = tmp_path / "beat.log"
+    with beat_log.open("w") as log:
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO",
+             "-s", str(tmp_path / "beat-schedule")],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until(
+            lambda: Reminder.objects.count() == 30,
+            timeout=20,
+            what="a sweep behind the backlog",
+            logs=[beat_log, sweeper.log],
+        )
+    finally:
+        beat.terminate()
+        beat.wait(10)
+        sweeper.stop()
+    assert client.llen("celery") >= 60  # the backlog is untouched; the new sends joined it
+    assert not smtp.received

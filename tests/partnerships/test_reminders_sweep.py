@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -394,6 +395,27 @@ def test_the_beat_schedule_runs_the_sweep(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-reminders"]
     assert entry["task"] in app.tasks
     assert entry["schedule"] == settings.REMINDER_SWEEP_SECONDS == 15 * 60
+
+
+def test_the_sweep_has_a_queue_of_its_own():
+    """A backlog of sends never holds the sweep back: beat's tick goes to the sweeps queue,
+    and the Procfile runs a process that reads it and nothing else."""
+    from config.celery import app
+
+    def queue(task):
+        return app.amqp.router.route({}, task)["queue"]
+
+    assert queue("partnerships.tasks.sweep_reminders").name == "sweeps"
+    assert queue("partnerships.tasks.sweep_reminders").routing_key == "sweeps"
+    assert queue("partnerships.tasks.send_reminder").name == "celery"
+    assert queue("partnerships.tasks.build_report_workbook").name == "celery"
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (Path(__file__).resolve().parents[2] / "Procfile").read_text().splitlines()
+        if line
+    )
+    assert "worker --loglevel=INFO --queues=sweeps " in procfile["sweeper"]
+    assert "--queues=celery " in procfile["worker"]
 
 
 def test_assessment_kinds_need_an_assessment(partnership, carol):
