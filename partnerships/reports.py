@@ -435,12 +435,18 @@ def _band_of(index) -> int:
 
 
 def _bands(report, latest):
+    """The latest reviews' indexes in bands of ten, and their average, in one query: the
+    stored indexes counted by value. The average is worked out from those counts, exactly
+    (a second pass over the same rows cost a platform admin's report some 25 ms)."""
     stored = ReviewResult.objects.filter(review__in=latest, index__isnull=False).order_by()
     counts = dict.fromkeys(INDEX_BANDS, 0)
+    total, reviews = Decimal(0), 0
     for index, count in stored.values_list("index").annotate(Count("pk")):
         counts[_band_of(index)] += count
+        total += (Decimal(repr(index)) if isinstance(index, float) else Decimal(index)) * count
+        reviews += count
     report.bands = [Band(low, counts[low]) for low in INDEX_BANDS]
-    report.average_index = _average(stored.aggregate(average=Avg("index"))["average"])
+    report.average_index = _average(total / reviews) if reviews else None
 
 
 def _gaps(report, latest):
