@@ -36,7 +36,7 @@ STORAGES = {
 # The reminder integration tests run real workers on these settings, with a broker and an
 # SMTP server of their own (tests/partnerships/test_reminders_integration.py).
 if os.environ.get("TEST_REAL_SERVICES") == "true":
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = "config.email.SmtpBackend"
     CELERY_TASK_ALWAYS_EAGER = False
 AXES_VERBOSE = False  # one log line per sign-in is noise in test output
 

@@ -87,7 +87,9 @@ class ActionAdmin(admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    """The reminder log: read-only, but a failed reminder can be sent again."""
+    """The reminder log: read-only, but a person decides what happens to a failed reminder
+    (send it again) and an uncertain one, which may have arrived (mark it sent, or send it
+    again)."""
 
     list_display = [
         "kind",
@@ -103,7 +105,7 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ["recipient__email", "partnership__name", "period_key"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient", "partnership"]
-    actions = ["resend"]
+    actions = ["resend", "mark_sent"]
     fields = [
         "kind",
         "state",
@@ -115,6 +117,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "period_key",
         "attempts",
         "last_error",
+        "cancelled_because",
         "created_at",
         "claimed_at",
         "sent_at",
@@ -130,11 +133,19 @@ class ReminderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send the selected failed reminders again")
+    @admin.action(description="Send the selected failed or uncertain reminders again")
     def resend(self, request, queryset):
         count = reminders.reminders_resend(reminders=queryset, by=request.user)
+        self._report(request, queryset, count, "queued to send again", "failed or uncertain")
+
+    @admin.action(description="Mark the selected uncertain reminders as sent")
+    def mark_sent(self, request, queryset):
+        count = reminders.reminders_mark_sent(reminders=queryset, by=request.user)
+        self._report(request, queryset, count, "marked sent", "uncertain")
+
+    def _report(self, request, queryset, count, done, which):
         skipped = queryset.count() - count
-        message = f"{count} failed reminder{'' if count == 1 else 's'} queued to send again."
+        message = f"{count} {which} reminder{'' if count == 1 else 's'} {done}."
         if skipped:
-            message += f" {skipped} not failed, so left as they were."
+            message += f" {skipped} not {which}, so left as they were."
         self.message_user(request, message)

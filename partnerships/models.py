@@ -588,6 +588,11 @@ class Reminder(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # No answer came after the SMTP server had the whole email: it may have arrived, so
+        # it is never sent again by itself; a person marks it sent or sends it again.
+        UNCERTAIN = "uncertain", "Uncertain: may have been sent"
+        # Its reason had gone when its turn came (the assessment submitted, the action done…).
+        CANCELLED = "cancelled", "Cancelled"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reminders")
@@ -614,7 +619,9 @@ class Reminder(models.Model):
     period_key = models.CharField(max_length=40)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The latest error while the reminder is pending, failed or uncertain; cleared once sent.
     last_error = models.TextField(blank=True)
+    cancelled_because = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -675,7 +682,9 @@ class Reminder(models.Model):
                 name="reminder_target_matches_kind",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "sending", "sent", "failed"]),
+                condition=Q(
+                    state__in=["pending", "sending", "sent", "failed", "uncertain", "cancelled"]
+                ),
                 name="reminder_state_valid",
             ),
         ]

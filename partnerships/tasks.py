@@ -8,7 +8,8 @@ from partnerships.services import reminders
 
 
 # Permanent refusals (5xx) never reach the retry: `deliver` marks the reminder failed and
-# returns. Temporary ones are raised after the row is put back to pending.
+# returns, as it marks uncertain one that got no answer once the server had the whole email.
+# Temporary errors are raised after the row is put back to pending.
 @shared_task(
     bind=True,
     acks_late=True,
@@ -19,7 +20,8 @@ from partnerships.services import reminders
     max_retries=8,
 )
 def send_reminder(self, reminder_id: int) -> str:
-    return reminders.deliver(reminder_id=reminder_id)
+    """Returns what happened in words ("sent", "already sent", …), for the worker's log."""
+    return str(reminders.deliver(reminder_id=reminder_id))
 
 
 @shared_task

@@ -26,6 +26,7 @@ import datetime
 import logging
 import smtplib
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from urllib.parse import urlencode, urlsplit
 
@@ -51,6 +52,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from config.email import MaybeDelivered
 from organisations.audit import audit
 from organisations.models import Membership, User
 from partnerships.models import (
@@ -369,8 +371,9 @@ def _insert(branches: list[QuerySet], *, now: datetime.datetime) -> list[int]:
     # Names are quoted model names and a Django-compiled SELECT; values are parameters.
     sql = (
         f"INSERT INTO {quote(Reminder._meta.db_table)} ({columns}, {quote('state')}, "  # nosec B608
-        f"{quote('attempts')}, {quote('last_error')}, {quote('created_at')}) "
-        f"SELECT {selected}, %s, 0, '', %s FROM ({select_sql}) due "
+        f"{quote('attempts')}, {quote('last_error')}, {quote('cancelled_because')}, "
+        f"{quote('created_at')}) "
+        f"SELECT {selected}, %s, 0, '', '', %s FROM ({select_sql}) due "
         # WHERE keeps SQLite from reading ON CONFLICT as a join's ON.
         f"WHERE 1 = 1 ORDER BY {order} ON CONFLICT DO NOTHING RETURNING {quote('id')}"
     )
@@ -468,12 +471,87 @@ def notify_results_published(*, review: Review) -> int:
 # --- Delivery ---------------------------------------------------------------------------
 
 
+class Outcome(StrEnum):
+    """What one `deliver` did, in the words of its log line ("Reminder 12 already sent")."""
+
+    SENT = "sent"
+    RETRYING = "to be tried again"  # a temporary error: the task retries with backoff
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
+    ALREADY_SENT = "already sent"
+    ALREADY_FAILED = "already failed"
+    ALREADY_UNCERTAIN = "already uncertain"
+    ALREADY_CANCELLED = "already cancelled"
+    SENDING_ELSEWHERE = "being sent by another worker"
+    LOCKED = "locked by another worker"
+    MISSING = "missing"
+
+
+ALREADY = {
+    Reminder.State.SENT: Outcome.ALREADY_SENT,
+    Reminder.State.FAILED: Outcome.ALREADY_FAILED,
+    Reminder.State.UNCERTAIN: Outcome.ALREADY_UNCERTAIN,
+    Reminder.State.CANCELLED: Outcome.ALREADY_CANCELLED,
+    Reminder.State.SENDING: Outcome.SENDING_ELSEWHERE,
+}
+
+
 def _claimable(reminder: Reminder, now: datetime.datetime) -> bool:
     if reminder.state == Reminder.State.PENDING:
         return True
     ran = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     # A worker that died mid-send leaves the row sending; after the time limit it is ours.
     return reminder.state == Reminder.State.SENDING and reminder.claimed_at < ran
+
+
+def _has_left(organisation_id: int, partnership_id: int) -> bool:
+    return not Participant.objects.filter(
+        organisation=organisation_id, partnership=partnership_id, left_on__isnull=True
+    ).exists()
+
+
+def reason_gone(reminder: Reminder, today: datetime.date) -> str:
+    """Why the reminder no longer applies, or "" while it does; asked just before sending.
+
+    A reminder can wait hours behind an SMTP outage. What it is about may have changed
+    meanwhile: its target's state (an assessment submitted, an action done, a review closed or
+    opened), the date it is about (its period key starts with that date), the partner
+    leaving. Who hears it is the sweep's rule and is not worked out again here, beyond a
+    person who can no longer sign in or, for an action, who now owns it.
+    """
+    if not reminder.recipient.is_active:
+        return "the recipient can no longer sign in"
+    about = reminder.period_key.split(":")[0]
+    if reminder.kind == Kind.REVIEW_DUE:
+        partnership = reminder.partnership
+        if partnership.ends_on and partnership.ends_on < today:
+            return "the partnership has ended"
+        if Review.objects.filter(partnership=partnership, state=Review.State.OPEN).exists():
+            return "a review has been opened"
+        if str(partnership.next_review_due) != about:
+            return "the review's due date has changed"
+    elif reminder.assessment_id:
+        assessment = reminder.assessment
+        if not assessment.review.is_open:
+            return "the review has been closed"
+        if assessment.state == Assessment.State.SUBMITTED:
+            return "the self-assessment has been submitted"
+        if reminder.kind != Kind.REVIEW_OPENED and str(assessment.review.due_on) != about:
+            return "the review's due date has changed"
+        if _has_left(assessment.organisation_id, reminder.partnership_id):
+            return "the organisation has left the partnership"
+    elif reminder.action_id:
+        action = reminder.action
+        if action.status != Action.Status.OPEN:
+            return f"the action has been marked {action.get_status_display().lower()}"
+        if str(action.due_on) != about:
+            return "the action's due date has changed"
+        if action.owner_id is not None and action.owner_id != reminder.recipient_id:
+            return "the action has another owner"
+        if _has_left(action.owner_organisation_id, reminder.partnership_id):
+            return "the organisation has left the partnership"
+    return ""
 
 
 def is_permanent(error: Exception) -> bool:
@@ -513,13 +591,22 @@ def _settle(reminder: Reminder, **fields) -> None:
     ).update(**fields)
 
 
-def deliver(*, reminder_id: int) -> str:
-    """Sends one reminder if it is still to be sent; returns the state it leaves the row in.
+def _log(reminder_id: int, outcome: Outcome, detail: str = "") -> Outcome:
+    """One line per task, so an operator can count what happened: "Reminder 12 sent"."""
+    level = logging.WARNING if outcome in (Outcome.FAILED, Outcome.UNCERTAIN) else logging.INFO
+    logger.log(level, "Reminder %s %s%s", reminder_id, outcome, f": {detail}" if detail else "")
+    return outcome
+
+
+def deliver(*, reminder_id: int) -> Outcome:
+    """Sends one reminder if it is still to be sent; returns and logs what it did.
 
     The row is claimed (marked sending) and committed before the email goes, and marked sent
-    after: a worker killed in between leaves it sending, and the sweep hands it on once the
-    task time limit has passed. Permanent refusals mark it failed; temporary errors put it
-    back to pending and are raised, for the task to retry with backoff.
+    after: a worker killed in between leaves it sending, and the first sweep after the task
+    time limit hands it on. Just before the claim, a reminder whose reason has gone is
+    cancelled instead. Permanent refusals mark it failed; no answer once the server had the
+    whole email marks it uncertain, for a person to decide; temporary errors put it back to
+    pending and are raised, for the task to retry with backoff.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -537,9 +624,15 @@ def deliver(*, reminder_id: int) -> str:
             .first()
         )
         if reminder is None:
-            return "missing or locked"
+            exists = Reminder.objects.filter(pk=reminder_id).exists()
+            return _log(reminder_id, Outcome.LOCKED if exists else Outcome.MISSING)
         if not _claimable(reminder, now):
-            return reminder.state
+            return _log(reminder_id, ALREADY[reminder.state])
+        reason = reason_gone(reminder, timezone.localdate(now))
+        if reason:
+            reminder.state, reminder.cancelled_because = Reminder.State.CANCELLED, reason
+            reminder.save(update_fields=["state", "cancelled_because"])
+            return _log(reminder_id, Outcome.CANCELLED, reason)
         message = reminder_email(reminder)
         reminder.state, reminder.claimed_at = Reminder.State.SENDING, now
         reminder.attempts += 1
@@ -547,16 +640,20 @@ def deliver(*, reminder_id: int) -> str:
 
     try:
         message.send()
+    except MaybeDelivered as error:
+        reason = _describe(error)
+        _settle(reminder, state=Reminder.State.UNCERTAIN, last_error=reason)
+        return _log(reminder_id, Outcome.UNCERTAIN, reason)
     except (smtplib.SMTPException, OSError) as error:
         reason = _describe(error)
         if is_permanent(error) or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            logger.warning("Reminder %s failed: %s", reminder.pk, reason)
             _settle(reminder, state=Reminder.State.FAILED, last_error=reason)
-            return Reminder.State.FAILED
+            return _log(reminder_id, Outcome.FAILED, reason)
         _settle(reminder, state=Reminder.State.PENDING, last_error=reason)
+        _log(reminder_id, Outcome.RETRYING, reason)
         raise
-    _settle(reminder, state=Reminder.State.SENT, sent_at=timezone.now())
-    return Reminder.State.SENT
+    _settle(reminder, state=Reminder.State.SENT, sent_at=timezone.now(), last_error="")
+    return _log(reminder_id, Outcome.SENT)
 
 
 # --- The email --------------------------------------------------------------------------
@@ -678,11 +775,49 @@ def person_set_reminders(*, user: User, opt_out: bool) -> User:
 
 @transaction.atomic
 def reminders_resend(*, reminders: QuerySet, by: User) -> int:
-    """Puts failed reminders back to pending and queues them after commit; returns how many."""
-    failed = list(reminders.filter(state=Reminder.State.FAILED).select_for_update().order_by("pk"))
-    for reminder in failed:
+    """Puts failed and uncertain reminders back to pending and queues them after commit;
+    returns how many. An uncertain one may then arrive twice, with the same Message-ID."""
+    chosen = list(
+        reminders.filter(state__in=[Reminder.State.FAILED, Reminder.State.UNCERTAIN])
+        .select_for_update()
+        .order_by("pk")
+    )
+    for reminder in chosen:
+        was = reminder.state
         reminder.state, reminder.attempts, reminder.claimed_at = Reminder.State.PENDING, 0, None
         reminder.save(update_fields=["state", "attempts", "claimed_at"])
-        audit(by, "reminder.resent", reminder, changes={"last_error": reminder.last_error})
-    transaction.on_commit(partial(_queue, [reminder.pk for reminder in failed]))
-    return len(failed)
+        audit(
+            by,
+            "reminder.resent",
+            reminder,
+            changes={"state": [was, reminder.state], "last_error": reminder.last_error},
+        )
+    transaction.on_commit(partial(_queue, [reminder.pk for reminder in chosen]))
+    return len(chosen)
+
+
+@transaction.atomic
+def reminders_mark_sent(*, reminders: QuerySet, by: User) -> int:
+    """Records uncertain reminders as sent, for a person who knows they arrived (the
+    recipient has it, or the mail server's log shows it delivered); returns how many.
+
+    Sent at: when it was handed to the server, the attempt that went unanswered.
+    """
+    chosen = list(
+        reminders.filter(state=Reminder.State.UNCERTAIN).select_for_update().order_by("pk")
+    )
+    for reminder in chosen:
+        error = reminder.last_error
+        reminder.state, reminder.sent_at, reminder.last_error = (
+            Reminder.State.SENT,
+            reminder.claimed_at,
+            "",
+        )
+        reminder.save(update_fields=["state", "sent_at", "last_error"])
+        audit(
+            by,
+            "reminder.marked_sent",
+            reminder,
+            changes={"state": [Reminder.State.UNCERTAIN, reminder.state], "last_error": error},
+        )
+    return len(chosen)

@@ -1,8 +1,10 @@
 """A real SMTP server on loopback (aiosmtpd) that records what it accepts.
 
 It can refuse an address for good (550), answer "try later" (451) to the first attempts
-of each message, or hold its answer to a message until told to go on: enough to act out
-every failure the reminder tests need.
+of each message, keep a message and answer only after a delay (longer than the client
+waits, so the client cannot know it was kept), be slow to accept an address, or hold its
+answer to a message until told to go on: enough to act out every failure the reminder
+tests need.
 """
 
 import asyncio
@@ -43,6 +45,10 @@ class SmtpSink:
             self.attempts: Counter[str] = Counter()  # DATA commands per Message-ID
             self.refused: dict[str, str] = {}  # address → the RCPT answer
             self.try_later_times = 0  # 451s for each message before it is accepted
+            # The first `late_times` attempts of each message are kept, then answered 250
+            # only after `late_seconds`.
+            self.late_times, self.late_seconds = 0, 0.0
+            self.rcpt_delay = 0.0  # seconds before answering each RCPT
             self.hold_at: int | None = None  # hold the answer to the n-th accepted message
             self.holding = threading.Event()
             self.release = threading.Event()
@@ -50,6 +56,8 @@ class SmtpSink:
     # The server's side of the conversation, called by aiosmtpd.
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
         if address in self.refused:
             return self.refused[address]
         envelope.rcpt_tos.append(address)
@@ -66,6 +74,9 @@ class SmtpSink:
                 Received(message_id, tuple(envelope.rcpt_tos), message["Subject"], message)
             )
             hold = self.hold_at is not None and len(self.received) == self.hold_at
+            late = self.attempts[message_id] - self.try_later_times <= self.late_times
+        if late:
+            await asyncio.sleep(self.late_seconds)
         if hold:
             self.holding.set()
             while not self.release.is_set():

@@ -1,5 +1,7 @@
 """The reminder log in the admin, and a person's choice to get only essential reminders."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -73,11 +75,73 @@ def test_a_failed_reminder_can_be_sent_again(
             {"action": "resend", "_selected_action": [failed.pk, delivered.pk]},
             follow=True,
         )
-    assert "1 failed reminder queued to send again. 1 not failed" in response.text
+    assert (
+        "1 failed or uncertain reminder queued to send again. "
+        "1 not failed or uncertain, so left as they were." in response.text
+    )
     failed.refresh_from_db()
     assert failed.state == Reminder.State.SENT
     assert [m.to for m in mail.outbox] == [["carol@northvalley.example"]]
     assert AuditEvent.objects.filter(action="reminder.resent", actor=ada).count() == 1
+
+
+@pytest.fixture
+def uncertain(partnership, carol):
+    return Reminder.objects.create(
+        kind=Kind.REVIEW_DUE,
+        partnership=partnership,
+        recipient=carol,
+        period_key="2027-03-31:7d",
+        state=Reminder.State.UNCERTAIN,
+        attempts=1,
+        claimed_at=datetime.datetime(2026, 11, 23, 9, tzinfo=datetime.UTC),
+        last_error="MaybeDelivered: No answer after the whole message was sent: timed out",
+    )
+
+
+def test_uncertain_reminders_are_listed_for_a_person_to_decide(client, ada, uncertain, delivered):
+    client.force_login(ada)
+    page = client.get(f"{LOG}?state__exact=uncertain")
+    assert "2027-03-31:7d" in page.text and "2027-03-31:30d" not in page.text
+    assert "Uncertain: may have been sent" in page.text
+    detail = client.get(reverse("admin:partnerships_reminder_change", args=[uncertain.pk]))
+    assert "No answer after the whole message was sent" in detail.text
+
+
+def test_an_uncertain_reminder_can_be_sent_again(
+    client, ada, uncertain, django_capture_on_commit_callbacks
+):
+    client.force_login(ada)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            LOG, {"action": "resend", "_selected_action": [uncertain.pk]}, follow=True
+        )
+    assert "1 failed or uncertain reminder queued to send again." in response.text
+    uncertain.refresh_from_db()
+    assert uncertain.state == Reminder.State.SENT and uncertain.last_error == ""
+    assert [m.to for m in mail.outbox] == [["carol@northvalley.example"]]
+    event = AuditEvent.objects.get(action="reminder.resent", actor=ada)
+    assert event.changes["state"] == ["uncertain", "pending"]
+
+
+def test_an_uncertain_reminder_can_be_marked_sent(client, ada, uncertain, delivered):
+    client.force_login(ada)
+    response = client.post(
+        LOG, {"action": "mark_sent", "_selected_action": [uncertain.pk, delivered.pk]}, follow=True
+    )
+    assert (
+        "1 uncertain reminder marked sent. 1 not uncertain, so left as they were." in response.text
+    )
+    uncertain.refresh_from_db()
+    assert uncertain.state == Reminder.State.SENT
+    assert uncertain.sent_at == uncertain.claimed_at  # handed to the server then
+    assert uncertain.last_error == ""
+    assert not mail.outbox
+    event = AuditEvent.objects.get(action="reminder.marked_sent", actor=ada)
+    assert event.changes == {
+        "state": ["uncertain", "sent"],
+        "last_error": "MaybeDelivered: No answer after the whole message was sent: timed out",
+    }
 
 
 def test_the_log_cannot_be_edited(client, ada, failed):

@@ -8,6 +8,7 @@ with `pytest -m reminders`; `make test` runs them with everything else.
 
 import datetime
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import redis as redis_client
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app
 from organisations.models import Membership, Organisation, User
 from partnerships.models import Participant, Partnership, Reminder
 from principles.models import Framework
@@ -255,6 +257,11 @@ def assert_each_received_once(smtp: SmtpSink, addresses: list[str]):
     assert sorted(to for r in smtp.received for to in r.to) == sorted(addresses)
 
 
+def logged(log: Path, outcome: str) -> int:
+    """How many of the worker's lines say "Reminder <id> <outcome>"."""
+    return len(re.findall(rf"Reminder \d+ {outcome}\b", log.read_text()))
+
+
 def test_a_sweep_of_200_due_reminders(worker, env, redis, smtp):
     addresses = due_reminders(200)
     worker.start()
@@ -263,6 +270,36 @@ def test_a_sweep_of_200_due_reminders(worker, env, redis, smtp):
     wait_until(redis.drained, what="the queue to drain", logs=[worker.log])
     wait_until(all_sent(200), what="every reminder marked sent", logs=[worker.log])
     assert_each_received_once(smtp, addresses)
+    # The log counts what happened: 200 sent, and nothing else.
+    assert logged(worker.log, "sent") == 200
+    assert logged(worker.log, "(already|locked|missing|being)") == 0
+
+
+# Sending straight onto the queue, as a redelivery would, is the point here.
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
+def test_tasks_that_find_nothing_to_do_say_why(worker, env, redis, smtp):
+    """A redelivered task, or one whose row is gone, is counted apart from a real send."""
+    due_reminders(3)
+    worker.start()
+    sweep(env)
+    smtp.wait_for(3)
+    wait_until(all_sent(3), what="every reminder marked sent", logs=[worker.log])
+    client = redis.client()
+    ids = list(Reminder.objects.values_list("pk", flat=True))
+    Reminder.objects.filter(pk=ids[0]).delete()
+    # As the broker would redeliver them: the same tasks again, straight onto the queue.
+    with app.connection_for_write(redis.url) as connection:
+        for pk in ids:
+            app.send_task("partnerships.tasks.send_reminder", (pk,), connection=connection)
+    wait_until(
+        lambda: logged(worker.log, "(already sent|missing)") == 3 and client.llen("celery") == 0,
+        what="the three repeated tasks",
+        logs=[worker.log],
+    )
+    assert logged(worker.log, "sent") == 3  # the real sends, once each
+    assert logged(worker.log, "already sent") == 2
+    assert logged(worker.log, "missing") == 1
+    assert len(smtp.received) == 3
 
 
 def test_two_sweeps_at_once_and_two_beat_ticks_back_to_back(worker, env, redis, smtp, tmp_path):
@@ -417,6 +454,35 @@ def test_a_permanent_refusal_for_one_address(worker, env, redis, smtp):
     assert failed.state == Reminder.State.FAILED and failed.attempts == 1
     assert len(smtp.received) == 9
     assert refused not in {to for r in smtp.received for to in r.to}
+
+
+def test_an_smtp_server_that_keeps_the_email_but_answers_too_late(worker, env, redis, smtp):
+    """It stores each email, then says 250 only after EMAIL_TIMEOUT: the worker cannot know
+    the email arrived, so it holds it as uncertain for a person rather than send it again."""
+    addresses = due_reminders(3)
+    smtp.late_times, smtp.late_seconds = 1, int(env["EMAIL_TIMEOUT"]) + 2
+    worker.start()
+    sweep(env)
+    smtp.wait_for(3)
+    wait_until(
+        lambda: (
+            redis.drained()
+            and not Reminder.objects.filter(
+                state__in=[Reminder.State.PENDING, Reminder.State.SENDING]
+            ).exists()
+        ),
+        what="every reminder tried",
+        logs=[worker.log],
+    )
+    assert states() == Counter({Reminder.State.UNCERTAIN: 3})
+    assert logged(worker.log, "uncertain") == 3
+    # No later sweep sends them again: a person decides, in the admin.
+    time.sleep(STALE_AFTER)
+    assert "0 new reminders; 0 queued again" in sweep(env)
+    time.sleep(1)
+    wait_until(redis.drained, what="the queue to drain")
+    assert states() == Counter({Reminder.State.UNCERTAIN: 3})
+    assert_each_received_once(smtp, addresses)
 
 
 def test_the_command_fails_and_says_how_many_wait_when_the_broker_is_down(env):
