@@ -94,7 +94,7 @@ def on_signed_in(sender, request, user, **kwargs):
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     # Only the email: Django has masked the password, and even masked it stays out.
     email = str(credentials.get("username") or credentials.get("email") or "")[:254]
-    account = User.objects.filter(email__iexact=email).first() if email else None
+    account = User.objects.filter(email=email).first() if email else None
     audit(None, "user.sign_in_failed", account, changes={"email": email})
 
 

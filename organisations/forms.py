@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from config.forms import gds_helper
 
-from .models import Membership
+from .email_addresses import canonical_email
+from .models import Membership, User
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -34,6 +35,11 @@ class SignInForm(auth_forms.AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(self)
 
+    def clean_username(self) -> str:
+        # The canonical form goes on to authenticate, and so to the lockout's key: one key
+        # for every way of writing the address, and a look-alike is refused here.
+        return canonical_email(self.cleaned_data["username"])
+
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     email = forms.EmailField(
@@ -49,6 +55,14 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(self)
+
+    def clean_email(self) -> str:
+        return canonical_email(self.cleaned_data["email"])
+
+    def get_users(self, email):
+        """The account of exactly this canonical address, if it can use a password."""
+        users = User.objects.filter(email=email, is_active=True)
+        return (user for user in users if user.has_usable_password())
 
     def save(self, **kwargs):
         # The link is built from SITE_URL, as every emailed link is: never from the request's
@@ -117,6 +131,9 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(self, legend_size=Size.MEDIUM)
+
+    def clean_email(self) -> str:
+        return canonical_email(self.cleaned_data["email"])
 
 
 class MembershipRoleForm(forms.Form):

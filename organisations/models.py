@@ -8,10 +8,19 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import identifiers
+from .email_addresses import canonical_email
 
 
 class EmailUserManager(UserManager):
-    """Users sign in with their email address; there is no username."""
+    """Users sign in with their email address; there is no username.
+
+    Addresses are stored and compared in their canonical form (email_addresses.py).
+    """
+
+    @classmethod
+    def normalize_email(cls, email):
+        # Raises ValidationError for a look-alike address: no account is made for one.
+        return canonical_email(email or "")
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
@@ -32,7 +41,11 @@ class EmailUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        try:
+            email = canonical_email(username)
+        except ValidationError:
+            raise self.model.DoesNotExist from None
+        return self.get(email=email)
 
 
 class User(AbstractUser):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import identifiers
 from .audit import audit, changes_between
+from .email_addresses import canonical_email
 from .models import AuditEvent, Invitation, Membership, Organisation, User
 
 IMPORTED_FIELDS = [
@@ -140,7 +141,7 @@ def invitation_status(invitation: Invitation) -> str:
 
 def _pending_invitations(organisation: Organisation, email: str):
     return organisation.invitations.filter(
-        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True
     )
 
 
@@ -153,8 +154,11 @@ def invitation_send(*, organisation: Organisation, email: str, role: str, by: Us
     """
     # Serialises invitations to one organisation, so two at once cannot both be pending.
     Organisation.objects.select_for_update().get(pk=organisation.pk)
-    email = User.objects.normalize_email(email.strip())
-    if organisation.memberships.filter(user__email__iexact=email).exists():
+    try:
+        email = canonical_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error}) from None
+    if organisation.memberships.filter(user__email=email).exists():
         raise ValidationError(
             {"email": f"{email} is already a member of {organisation}. Change their role instead."}
         )
@@ -240,9 +244,10 @@ def invitation_accept(
     status = invitation_status(invitation)
     if status != "pending":
         raise ValidationError(INVITATION_PROBLEMS[status].format(invitation=invitation))
-    existing = User.objects.filter(email__iexact=invitation.email).first()
+    # Stored addresses are canonical (email_addresses.py): a look-alike matches no account.
+    existing = User.objects.filter(email=invitation.email).first()
     if user is not None:
-        if user.email.lower() != invitation.email.lower():
+        if user.email != invitation.email:
             raise ValidationError(f"This invitation is for {invitation.email}.")
     elif existing is not None and existing.is_active:
         raise ValidationError(
@@ -412,7 +417,7 @@ def person_export(*, person: User, by: User) -> dict:
         "invitations_sent": [_invitation_data(i) for i in invitations.filter(invited_by=person)],
         "invitations_received": [
             _invitation_data(i)
-            for i in invitations.filter(Q(email__iexact=person.email) | Q(accepted_by=person))
+            for i in invitations.filter(Q(email=person.email) | Q(accepted_by=person))
         ],
         "partnerships_registered": [
             {"code": str(p.code), "name": p.name, "created_at": _when(p.created_at)}
@@ -526,7 +531,7 @@ def person_erase(*, person: User, by: User) -> User:
     person.is_active = False
     person.save(update_fields=["first_name", "last_name", "email", "password", "is_active"])
     memberships, _ = Membership.objects.filter(user=person).delete()
-    addressed = Invitation.objects.filter(email__iexact=old_email)
+    addressed = Invitation.objects.filter(email=old_email)
     # Revoked first: the one-pending-invitation constraint is per address.
     addressed.filter(accepted_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

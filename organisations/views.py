@@ -256,14 +256,14 @@ def accept_invitation(request, token):
         "role": services.ROLE_WITH_ARTICLE[invitation.role],
     }
     user = request.user
-    if user.is_authenticated and user.email.lower() != invitation.email.lower():
+    if user.is_authenticated and user.email != invitation.email:
         return render(
             request,
             "organisations/invitation_accept.html",
             {**context, "step": "wrong_account"},
             status=403,
         )
-    account = User.objects.filter(email__iexact=invitation.email).first()
+    account = User.objects.filter(email=invitation.email).first()
 
     if account is not None and account.is_active:
         if not user.is_authenticated:

@@ -36,6 +36,7 @@ from partnerships.forms.reminders import ReminderPreferencesForm
 from partnerships.services.reminders import person_set_reminders
 
 from .audit import audit
+from .email_addresses import canonical_email
 from .forms import SignInForm
 from .models import Membership
 
@@ -71,11 +72,16 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 def axes_username(request, credentials=None) -> str:
-    """The email address as axes counts it: case does not make a new address."""
+    """The email address as axes counts it: its canonical form, the one sign-in looks up, so
+    no other way of writing it gets fresh tries."""
     username = (credentials or {}).get("username")
     if username is None:
         username = request.POST.get("username", "")
-    return str(username).strip().lower()
+    try:
+        return canonical_email(username)
+    except ValidationError:
+        # A look-alike signs in to nothing (the form refuses it first); count it apart.
+        return str(username).strip().lower()
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -166,7 +166,7 @@ def test_a_deactivated_account_comes_back_with_a_new_password(anonymous, amy, ch
     former = User.objects.create_user(
         email="former@riverside.example", password=PASSWORD, first_name="Fay", is_active=False
     )
-    invitation = _invite("Former@Riverside.example", charity, amy)
+    invitation = _invite("former@riverside.example", charity, amy)
     page = anonymous.get(_url(invitation.token))
     assert "first_name" not in page.text
     response = anonymous.post(
