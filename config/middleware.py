@@ -1,4 +1,4 @@
-"""Response headers every page carries (issue: headers and cookies; DESIGN.md security), and
+"""Response headers every page carries (docs/design.md, "Security"), and
 the session time limits (issue: sign-in).
 """
 

@@ -242,7 +242,7 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TIMEZONE = TIME_ZONE
 
-# Red/amber/green thresholds on the 1–5 scale (DESIGN.md, Scoring).
+# Red/amber/green thresholds on the 1–5 scale (docs/scoring.md, "The display rule").
 RAG_GREEN_FROM = 4.0
 RAG_AMBER_FROM = 3.0
 
@@ -281,7 +281,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # than being cancelled halfway and sent again.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A task still running after this many seconds is killed; a reminder left "sending" longer
-# than this is taken up again by the next sweep. Keep EMAIL_TIMEOUT well below it.
+# than this is taken up again by the first sweep after that. Keep EMAIL_TIMEOUT well below it.
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", default=15 * 60)

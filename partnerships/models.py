@@ -17,7 +17,8 @@ class RAG(models.TextChoices):
     GREEN = "green", "Green"
 
 
-# Where a commissioner's red/amber/green sits on the 1–5 scale, for trends (DESIGN.md).
+# Where a commissioner's red/amber/green would sit on the 1–5 scale, to draw it beside the
+# scores in a trend. Nothing reads it yet.
 RAG_SCORE = {RAG.RED: 1.5, RAG.AMBER: 3.0, RAG.GREEN: 4.5}
 
 
@@ -288,7 +289,8 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # Optimistic locking: a save names the version it started from (DESIGN.md, input rules).
+    # Optimistic locking: a save names the version it started from (docs/design.md, "Input
+    # rules").
     version = models.PositiveIntegerField(default=1)
 
     objects = AssessmentQuerySet.as_manager()

@@ -1,11 +1,11 @@
 """Partnership scores: from statement ratings to principle scores, the index, bands and gaps,
 and how every figure reads wherever it is shown.
 
-This module is the one place that turns ratings into scores (DESIGN.md, "Scoring") and the one
-place that says how a score reads (docs/scoring.md). A review's result is worked out here
-once, when the review closes, and stored (partnerships/results.py); every page, file and
-report reads the stored figures and asks this module how to show them. Nothing here touches
-the database.
+This module is the one place that turns ratings into scores (docs/scoring.md, "The scoring
+rules") and the one place that says how a score reads (docs/scoring.md, "The display
+rule"). A review's result is worked out here once, when the review closes, and stored
+(partnerships/results.py); every page, file and report reads the stored figures and asks
+this module how to show them. Nothing here touches the database.
 
 Arithmetic is exact (fractions of whole-number ratings). A result's figures are decimals cut
 to STORED_PLACES places towards zero, which keeps every figure on the same side of every

@@ -14,7 +14,8 @@ class StatementInline(admin.TabularInline):
 
 
 class FrozenWhenInUse:
-    """A framework in use is history: a change must be a new version (DESIGN.md)."""
+    """A framework in use is history: a change must be a new version (docs/design.md,
+    "Frameworks")."""
 
     def _in_use(self, obj):
         framework = obj if isinstance(obj, Framework) else getattr(obj, "framework", None)

@@ -1,4 +1,4 @@
-"""Reminders that arrive exactly once (DESIGN.md, "Reminders").
+"""Reminders that arrive exactly once (docs/design.md and the README, "Reminders").
 
 Beat only rings the bell; PostgreSQL decides. `sweep` finds every reminder that is due with
 one set-based INSERT … SELECT, which skips rows that exist (the unique key is kind, target,

@@ -1,4 +1,5 @@
-"""Reports and exports: admins see every partnership, commissioners their own (DESIGN.md).
+"""Reports and exports: admins see every partnership, commissioners their own
+(docs/permissions.md, "Reports and exports").
 
 Every view passes the reports gate first, then reads the filters from the URL, so a report
 or a file can be bookmarked and shared; a filter that does not fit is explained on the page

@@ -1,4 +1,5 @@
-"""The scoring rules of DESIGN.md, worked by hand, and properties that must hold for any answers.
+"""The scoring rules of docs/scoring.md, worked by hand, and properties that must hold for any
+answers.
 
 Pure functions: no database.
 """
