@@ -6,11 +6,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, Q
+from django.utils import timezone
 
 from config.forms import gds_helper
 
 from .email_addresses import canonical_email
-from .models import Membership, User
+from .models import Invitation, Membership, User
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -60,8 +62,15 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         return canonical_email(self.cleaned_data["email"])
 
     def get_users(self, email):
-        """The account of exactly this canonical address, if it can use a password."""
-        users = User.objects.filter(email=email, is_active=True)
+        """The account of exactly this canonical address, if it can use a password: an active
+        one, or a deactivated one invited back, whose invitation asks for its password."""
+        invited = Invitation.objects.filter(
+            email=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        users = User.objects.filter(Q(is_active=True) | Q(Exists(invited)), email=email)
         return (user for user in users if user.has_usable_password())
 
     def save(self, **kwargs):
@@ -152,7 +161,7 @@ def _validate_name(value: str) -> None:
 
 
 class InvitationAcceptForm(auth_forms.SetPasswordForm):
-    """The invited person's password, and their name when the account is new."""
+    """A new account's name and password, for an invited person who has none."""
 
     first_name = forms.CharField(
         label="First name",
@@ -178,11 +187,9 @@ class InvitationAcceptForm(auth_forms.SetPasswordForm):
     field_order = ["first_name", "last_name", "new_password1", "new_password2"]
     error_messages = {"password_mismatch": "Enter the same password in both fields"}
 
-    def __init__(self, *args, user, ask_name=True, **kwargs):
-        # `user` is unsaved for a new account: the validators compare the password with it.
+    def __init__(self, *args, user, **kwargs):
+        # `user` is unsaved, the new account: the validators compare the password with it.
         super().__init__(user, *args, **kwargs)
-        if not ask_name:
-            del self.fields["first_name"], self.fields["last_name"]
         password, again = self.fields["new_password1"], self.fields["new_password2"]
         password.label = "Create a password"
         password.help_text = "Use at least 12 characters. A few unrelated words make it strong."
@@ -198,6 +205,21 @@ class InvitationAcceptForm(auth_forms.SetPasswordForm):
             if name in self.cleaned_data:
                 setattr(self.user, name, self.cleaned_data[name])
         return super().clean()
+
+
+class AccountPasswordForm(forms.Form):
+    """The password of an account that already exists: the proof that it is the person's."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter the password of your account"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(self)
 
 
 class SwitchOrganisationForm(forms.Form):

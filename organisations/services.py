@@ -228,13 +228,16 @@ def invitation_accept(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
+    current_password: str | None = None,
 ) -> Membership:
     """Joins the invited person to the organisation; the invitation then never works again.
 
-    `user` is the signed-in account of the invited email address. Without one, the account is
-    created with the name and password given; a deactivated account of that address is
-    brought back with the new password (the link proves they hold the address, as a
-    password reset would).
+    Accounts are matched to the invitation by the canonical address alone. `user` is the
+    signed-in account of that address. Without one, a new account is made with the name and
+    `password` given. A deactivated account of the address comes back only with its own
+    `current_password` (a password reset gives a forgotten one): the link proves that someone
+    reads the address's email, not that the account is theirs, so it never reactivates or
+    re-passwords an account by itself.
     """
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
@@ -254,10 +257,18 @@ def invitation_accept(
             f"There is already an account for {invitation.email}. Sign in to accept."
         )
     elif existing is not None:
+        if not current_password or not existing.check_password(current_password):
+            raise ValidationError(WRONG_ACCOUNT_PASSWORD, code="wrong_password")
         user = existing
-        user.set_password(password)
         user.is_active = True
-        user.save(update_fields=["password", "is_active"])
+        user.save(update_fields=["is_active"])
+        audit(
+            user,
+            "user.reactivated",
+            user,
+            organisation=invitation.organisation,
+            changes={"is_active": [False, True], "invitation": [None, invitation.pk]},
+        )
     else:
         user = User.objects.create_user(
             email=invitation.email, password=password, first_name=first_name, last_name=last_name
@@ -279,6 +290,10 @@ def invitation_accept(
     return membership
 
 
+WRONG_ACCOUNT_PASSWORD = (
+    "The password is not right. Enter the password you used with this account, "
+    "or reset it if you have forgotten it"
+)
 INVITATION_PROBLEMS = {
     "accepted": "This invitation has already been used.",
     "revoked": "This invitation was cancelled. Ask {invitation.organisation} for a new one.",

@@ -17,6 +17,7 @@ from partnerships.models import Partnership
 from . import services
 from .context_processors import current_membership
 from .forms import (
+    AccountPasswordForm,
     InvitationAcceptForm,
     InvitationForm,
     MembershipRemoveForm,
@@ -24,6 +25,7 @@ from .forms import (
     SwitchOrganisationForm,
 )
 from .models import Invitation, Membership, Organisation, User
+from .views_auth import password_confirmed
 
 logger = logging.getLogger(__name__)
 
@@ -282,35 +284,55 @@ def accept_invitation(request, token):
             return _joined(request, invitation)
         return render(request, "organisations/invitation_accept.html", {**context, "step": "join"})
 
-    # A new account, or a deactivated one brought back with a new password.
-    form = InvitationAcceptForm(
-        request.POST or None,
-        user=account or User(email=invitation.email),
-        ask_name=account is None,
-    )
+    if account is not None:
+        return _rejoin(request, invitation, account, context)
+
+    form = InvitationAcceptForm(request.POST or None, user=User(email=invitation.email))
     if request.method == "POST" and form.is_valid():
         password = form.cleaned_data["new_password1"]
         try:
             services.invitation_accept(
                 invitation=invitation,
                 password=password,
-                first_name=form.cleaned_data.get("first_name", ""),
-                last_name=form.cleaned_data.get("last_name", ""),
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
             )
         except ValidationError:
             return redirect(request.path)
-        # Through authenticate, so every configured backend (lockout included) has its say.
-        signed_in = authenticate(request, username=invitation.email, password=password)
-        if signed_in is None:
-            messages.success(request, "Your account is ready. Sign in to continue.")
-            return redirect("login")
-        login(request, signed_in)
-        return _joined(request, invitation)
+        return _sign_in_and_join(request, invitation, password)
     return render(
         request,
         "organisations/invitation_accept.html",
-        {**context, "step": "set_password", "form": form, "returning": account is not None},
+        {**context, "step": "set_password", "form": form},
     )
+
+
+def _rejoin(request, invitation: Invitation, account: User, context: dict):
+    """A deactivated account of the invited address comes back with its own password only;
+    a forgotten one is reset by email first (the reset form offers it while invited)."""
+    form = AccountPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data["password"]
+        if password_confirmed(request, user=account, password=password):
+            try:
+                services.invitation_accept(invitation=invitation, current_password=password)
+            except ValidationError:
+                return redirect(request.path)
+            return _sign_in_and_join(request, invitation, password)
+        form.add_error("password", services.WRONG_ACCOUNT_PASSWORD)
+    return render(
+        request, "organisations/invitation_accept.html", {**context, "step": "rejoin", "form": form}
+    )
+
+
+def _sign_in_and_join(request, invitation: Invitation, password: str):
+    # Through authenticate, so every configured backend (lockout included) has its say.
+    signed_in = authenticate(request, username=invitation.email, password=password)
+    if signed_in is None:
+        messages.success(request, "Your account is ready. Sign in to continue.")
+        return redirect("login")
+    login(request, signed_in)
+    return _joined(request, invitation)
 
 
 def _invitation_unusable(request, invitation: Invitation, status: str):

@@ -14,9 +14,11 @@ from urllib.parse import urlencode
 
 import segno
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -87,16 +89,40 @@ def axes_username(request, credentials=None) -> str:
 def locked_out(request, original_response=None, credentials=None):
     """The sign-in page again, with the same message and a sentence about the lock.
 
-    Shown for any email address that reached the limit, with or without an account.
+    Shown for any email address that reached the limit, with or without an account. Another
+    page that asks for a password (password_confirmed) shows the sentence on a page of its own.
     """
-    context = dict(getattr(original_response, "context_data", None) or {})
-    context.setdefault("form", SignInForm(request))
-    context["lockout_message"] = (
+    message = (
         "Sign-in with this email address is locked for "
         f"{duration_in_words(int(settings.AXES_COOLOFF_TIME.total_seconds()))} "
         "after repeated failed attempts. Try again after that."
     )
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name != "login":
+        return render(
+            request, "organisations/locked_out.html", {"lockout_message": message}, status=429
+        )
+    context = dict(getattr(original_response, "context_data", None) or {})
+    context.setdefault("form", SignInForm(request))
+    context["lockout_message"] = message
     return render(request, "registration/login.html", context, status=429)
+
+
+def password_confirmed(request, *, user, password: str) -> bool:
+    """Whether `password` is the user's, under the sign-in lockout as a sign-in is.
+
+    For the pages that ask for a password outside sign-in (an invitation to a deactivated
+    account, confirming it is you): a locked address is refused without a look, and a wrong
+    password counts toward the lock. Once locked, AxesMiddleware shows `locked_out`.
+    """
+    credentials = {"username": user.email}
+    if AxesProxyHandler.is_locked(request, credentials):
+        request.axes_locked_out, request.axes_credentials = True, credentials
+        return False
+    if user.check_password(password):
+        return True
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return False
 
 
 # Who needs what -------------------------------------------------------------------------

@@ -1,10 +1,14 @@
 import datetime
+import re
 
 import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from organisations import services
 from organisations.models import AuditEvent, Invitation, Membership, User
 from tests.conftest import PASSWORD
 
@@ -162,22 +166,113 @@ def test_signed_in_as_someone_else_it_explains(client, bob, invitation):
     assert invitation.accepted_at is None
 
 
-def test_a_deactivated_account_comes_back_with_a_new_password(anonymous, amy, charity):
-    former = User.objects.create_user(
+@pytest.fixture
+def former(db):
+    """Fay left Riverside Mind: her account is deactivated, with her old password."""
+    return User.objects.create_user(
         email="former@riverside.example", password=PASSWORD, first_name="Fay", is_active=False
     )
+
+
+def test_a_deactivated_account_comes_back_only_with_its_own_password(
+    anonymous, former, amy, charity
+):
     invitation = _invite("former@riverside.example", charity, amy)
     page = anonymous.get(_url(invitation.token))
-    assert "first_name" not in page.text
-    response = anonymous.post(
-        _url(invitation.token), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-    )
+    assert "first_name" not in page.text and "new_password1" not in page.text
+    assert "Enter the password of your account to use it again" in page.text
+    assert reverse("password_reset") in page.text
+
+    wrong = anonymous.post(_url(invitation.token), {"password": "not her password at all"})
+    assert wrong.status_code == 200
+    assert "The password is not right" in wrong.text
+    former.refresh_from_db()
+    assert not former.is_active
+
+    response = anonymous.post(_url(invitation.token), {"password": PASSWORD})
     assert response.status_code == 302
     former.refresh_from_db()
     assert former.is_active and former.first_name == "Fay"
-    assert former.check_password(NEW_PASSWORD)
+    assert former.check_password(PASSWORD)  # unchanged
     assert Membership.objects.filter(user=former, organisation=charity).exists()
+    assert AuditEvent.objects.filter(action="user.reactivated", actor=former).exists()
     assert anonymous.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_link_alone_never_sets_a_deactivated_accounts_password(anonymous, former, amy, charity):
+    invitation = _invite("former@riverside.example", charity, amy)
+    response = anonymous.post(_url(invitation.token), _details())
+    assert response.status_code == 200
+    former.refresh_from_db()
+    assert not former.is_active and former.check_password(PASSWORD)
+    assert not Membership.objects.filter(user=former, organisation=charity).exists()
+    with pytest.raises(ValidationError):
+        services.invitation_accept(invitation=invitation, password=NEW_PASSWORD)
+    with pytest.raises(ValidationError):
+        services.invitation_accept(invitation=invitation, current_password="a wrong guess")
+    former.refresh_from_db()
+    assert not former.is_active and former.check_password(PASSWORD)
+
+
+def test_wrong_passwords_count_toward_the_sign_in_lock(anonymous, former, amy, charity):
+    invitation = _invite("former@riverside.example", charity, amy)
+    statuses = [
+        anonymous.post(_url(invitation.token), {"password": f"wrong guess {n}"}).status_code
+        for n in range(5)
+    ]
+    assert statuses == [200] * 4 + [429]
+    locked = anonymous.post(_url(invitation.token), {"password": PASSWORD})
+    assert locked.status_code == 429
+    assert "locked for 15 minutes" in locked.text
+    former.refresh_from_db()
+    assert not former.is_active
+
+
+def test_a_forgotten_password_is_reset_by_email_first(anonymous, former, amy, charity):
+    anonymous.post(reverse("password_reset"), {"email": former.email})
+    assert mail.outbox == []  # deactivated, and not invited: nothing to come back to
+    invitation = _invite("former@riverside.example", charity, amy)
+    anonymous.post(reverse("password_reset"), {"email": former.email})
+    [email] = mail.outbox
+    link = re.search(r"https?://[^/]+(/accounts/password-reset/\S+/)", email.body)[1]
+    form_page = anonymous.get(link, follow=True)
+    anonymous.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    former.refresh_from_db()
+    assert not former.is_active  # the reset alone does not bring it back
+
+    response = anonymous.post(_url(invitation.token), {"password": NEW_PASSWORD})
+    assert response.status_code == 302
+    former.refresh_from_db()
+    assert former.is_active
+
+
+def test_an_invitation_to_a_look_alike_address_is_a_new_account(
+    client, amy, charity, django_capture_on_commit_callbacks
+):
+    """Ivan left; an admin invites ıvan (dotless ı), an address that only looks like his."""
+    ivan = User.objects.create_user(
+        email="ivan.gone@riverside.example", password=PASSWORD, is_active=False
+    )
+    client.force_login(amy)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("organisations:invite", kwargs={"code": charity.code}),
+            {"email": "ıvan.gone@riverside.example", "role": "viewer"},
+        )
+    [email] = mail.outbox
+    token = re.search(r"/organisations/invitations/([^/\s]+)/", email.body)[1]
+    client.logout()
+    page = client.get(_url(token))
+    assert "first_name" in page.text  # a new account, not Ivan's
+    client.post(_url(token), _details())
+    ivan.refresh_from_db()
+    assert not ivan.is_active and ivan.check_password(PASSWORD)
+    assert not Membership.objects.filter(user=ivan).exists()
+    newcomer = User.objects.get(email="ıvan.gone@riverside.example")
+    assert newcomer.pk != ivan.pk
 
 
 def _invite(email, organisation, by):
