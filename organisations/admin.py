@@ -38,6 +38,7 @@ def _audit_membership(by, membership: Membership, before: dict | None, *, remove
         action, changes = "membership.changed", changes_between(before, after)
     if changes:
         audit(by, action, membership.user, organisation=membership.organisation, changes=changes)
+        services.user_roles_changed(user=membership.user)
 
 
 class MembershipFormsetAuditMixin:

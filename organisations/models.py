@@ -54,6 +54,10 @@ class User(AbstractUser):
     # Turns off the reminders a person can do without; the essential ones still come
     # (partnerships/services/reminders.py, ESSENTIAL_TEXT).
     reminders_opt_out = models.BooleanField("only essential reminders", default=False)
+    # Moves on whenever the person's roles change (services.user_roles_changed), so each of
+    # their signed-in sessions works out again, on its next request, whether two-factor is
+    # needed (views_auth.TwoFactorMiddleware): a viewer made an admin sets it up first.
+    roles_version = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -9,7 +9,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -280,6 +280,7 @@ def invitation_accept(
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     if created:
+        user_roles_changed(user=user)
         audit(
             user,
             "membership.joined",
@@ -299,6 +300,12 @@ INVITATION_PROBLEMS = {
     "revoked": "This invitation was cancelled. Ask {invitation.organisation} for a new one.",
     "expired": "This invitation has expired. Ask {invitation.organisation} for a new one.",
 }
+
+
+def user_roles_changed(*, user: User) -> None:
+    """Says that the person's roles changed: each of their signed-in sessions works out again,
+    on its next request, whether two-factor authentication is needed."""
+    User.objects.filter(pk=user.pk).update(roles_version=F("roles_version") + 1)
 
 
 def _refuse_to_leave_without_admin(membership: Membership) -> None:
@@ -329,6 +336,7 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
     before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    user_roles_changed(user=membership.user)
     audit(
         by,
         "membership.role_changed",
@@ -349,6 +357,7 @@ def membership_remove(*, membership: Membership, by: User) -> User:
     _refuse_to_leave_without_admin(membership)
     user, organisation, role = membership.user, membership.organisation, membership.role
     membership.delete()
+    user_roles_changed(user=user)
     changes = {"role": [role, None]}
     alone = not Membership.objects.filter(user=user).exists()
     if alone and user.is_active and not user.is_staff:

@@ -4,7 +4,8 @@ authenticator app, with recovery codes) and the profile page.
 Two-factor is required for platform admins and organisation admins and open to everyone.
 After the password, a person with an authenticator app gives a code before any other page;
 an admin without one is sent to set it up. The session remembers the outcome, so ordinary
-pages cost no extra query.
+pages cost no extra query, and works it out again on the first request after the person's
+roles change (User.roles_version): a viewer made an admin mid-session sets it up next.
 """
 
 import base64
@@ -48,6 +49,7 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 
 # Session keys. Verification is stored under django-otp's own key.
 STATE = "two_factor"
+ROLES_VERSION = "two_factor_roles_version"  # the User.roles_version STATE was worked out for
 SETUP_KEY = "two_factor_setup_key"
 
 
@@ -176,12 +178,20 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.user.is_authenticated or is_verified(request.session):
+        user, session = request.user, request.session
+        if not user.is_authenticated or is_verified(session):
             return None
-        state = request.session.get(STATE)
-        if state is None:
-            # Worked out once per sign-in; a change of role applies from the next sign-in.
-            state = request.session[STATE] = state_for(request.user)
+        state = session.get(STATE)
+        # Worked out at sign-in, and again on the first request after the person's roles
+        # change (a viewer made an admin, or a platform admin): the user row, read anyway,
+        # says so at no cost.
+        if (
+            state is None
+            or session.get(ROLES_VERSION, 0) != user.roles_version
+            or (state == State.NOT_NEEDED and (user.is_staff or user.is_superuser))
+        ):
+            state = session[STATE] = state_for(user)
+            session[ROLES_VERSION] = user.roles_version
         if state == State.NOT_NEEDED or request.resolver_match.view_name in self.ALLOWED[state]:
             return None
         query = urlencode({"next": request.get_full_path()})

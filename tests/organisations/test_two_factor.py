@@ -13,9 +13,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from organisations.models import AuditEvent, Membership
+from organisations import services
+from organisations.models import AuditEvent, Invitation, Membership, Organisation, User
 from organisations.views_auth import RECOVERY_CODE_COUNT, two_factor_turn_on
-from tests.conftest import make_user, sign_in
+from tests.conftest import SignedInClient, make_user, sign_in
 
 SETUP = reverse("two_factor_setup")
 VERIFY = reverse("two_factor_verify")
@@ -246,6 +247,87 @@ def test_admins_must_set_up_two_factor_before_anything_else(request, client, per
     done = client.post(f"{SETUP}?next=/", {"code": code_for(key)})
     assert done.url == f"{RECOVERY}?next=%2F"
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def _promote_through_the_people_page(bob, amy):
+    admin = SignedInClient()
+    admin.force_login(amy)
+    membership = bob.memberships.get()
+    url = reverse(
+        "organisations:member_role",
+        kwargs={"code": membership.organisation.code, "membership_id": membership.pk},
+    )
+    assert admin.post(url, {"role": "admin"}).status_code == 302
+    assert bob.memberships.get().role == "admin"
+
+
+def _promote_through_the_admin_site(bob, ada):
+    admin = SignedInClient()
+    admin.force_login(ada)
+    membership = bob.memberships.get()
+    url = reverse("admin:organisations_membership_change", args=[membership.pk])
+    data = {"user": bob.pk, "organisation": membership.organisation_id, "role": "admin"}
+    assert admin.post(url, data).status_code == 302
+    assert bob.memberships.get().role == "admin"
+
+
+def _make_platform_admin(bob, ada):
+    User.objects.filter(pk=bob.pk).update(is_staff=True)
+
+
+def _join_as_admin_by_invitation(bob, ada):
+    # Bob accepts an invitation to be an admin of another organisation, in another tab.
+    other = Organisation.objects.create(name="Hillside Trust", kind=Organisation.Kind.CHARITY)
+    invitation = Invitation.objects.create(
+        organisation=other,
+        email=bob.email,
+        role=Membership.Role.ADMIN,
+        token_hash="0" * 64,
+        invited_by=ada,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    services.invitation_accept(invitation=invitation, user=bob)
+
+
+@pytest.mark.parametrize(
+    "promote",
+    [
+        _promote_through_the_people_page,
+        _promote_through_the_admin_site,
+        _make_platform_admin,
+        _join_as_admin_by_invitation,
+    ],
+)
+def test_a_person_made_an_admin_mid_session_must_set_up_two_factor_next(
+    client, bob, amy, ada, promote
+):
+    sign_in(client, bob)
+    assert client.get(reverse("dashboard")).status_code == 200
+
+    promote(bob, ada)
+
+    for url in (
+        reverse("dashboard"),
+        reverse(
+            "organisations:people",
+            kwargs={"code": bob.memberships.order_by("pk").first().organisation.code},
+        ),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(f"{SETUP}?next="), url
+
+
+def test_a_person_made_an_admin_who_has_an_app_gives_a_code_next(client, bob, amy, ada):
+    with_app(bob)
+    sign_in(client, bob)
+    session = client.session
+    session["two_factor"] = "not_needed"  # as an older session of his held, before the app
+    session.save()
+    _promote_through_the_people_page(bob, amy)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response.url.startswith(f"{VERIFY}?next=")
 
 
 def test_an_editor_is_not_made_to_set_up_two_factor(client, alice, carol):
