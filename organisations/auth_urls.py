@@ -51,5 +51,6 @@ urlpatterns = [
         views_auth.recovery_codes,
         name="two_factor_recovery_codes",
     ),
+    path("two-factor/confirm/", views_auth.confirm, name="two_factor_confirm"),
     path("two-factor/turn-off/", views_auth.turn_off, name="two_factor_turn_off"),
 ]

@@ -6,11 +6,18 @@ After the password, a person with an authenticator app gives a code before any o
 an admin without one is sent to set it up. The session remembers the outcome, so ordinary
 pages cost no extra query, and works it out again on the first request after the person's
 roles change (User.roles_version): a viewer made an admin mid-session sets it up next.
+
+Replacing the app and making new recovery codes ask again for the password or a current
+code (the confirmation page), and are audited. Recovery codes are stored only as hashes and
+shown once, when they are made.
 """
 
 import base64
+import hashlib
 import math
 import re
+import secrets
+import time
 from urllib.parse import urlencode
 
 import segno
@@ -50,6 +57,9 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 # Session keys. Verification is stored under django-otp's own key.
 STATE = "two_factor"
 ROLES_VERSION = "two_factor_roles_version"  # the User.roles_version STATE was worked out for
+CONFIRMED = "two_factor_confirmed"  # [when, how]: the password or a code given again
+# How long a confirmation lets the person replace their app or make new recovery codes.
+CONFIRMATION_SECONDS = 5 * 60
 SETUP_KEY = "two_factor_setup_key"
 
 
@@ -201,36 +211,64 @@ class TwoFactorMiddleware:
 # Services -------------------------------------------------------------------------------
 
 
+def recovery_code_hash(code: str) -> str:
+    """What is stored for a recovery code: the code itself is only ever on the page that
+    showed it once.
+
+    A code is 80 random bits, so a fast hash is enough, as for invitation tokens: 80 bits of
+    SHA-256 fit django-otp's 16-character token column, and finding a code with the same hash
+    is as hard as guessing one. (Codes made before hashing were django-otp's 40 bits: the
+    README asks people to make new ones.)
+    """
+    digest = hashlib.sha256(code.encode("utf-8", "surrogatepass")).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
 def _replace_recovery_codes(user) -> list[str]:
     device = StaticDevice.objects.filter(user=user).first()
     if device is None:
         device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME)
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    # 80 bits each, twice django-otp's own, so that a copy of the table cannot be searched
+    # for the codes behind the hashes.
+    codes = [
+        base64.b32encode(secrets.token_bytes(10)).decode().lower()
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_hash(code)) for code in codes
+    )
     return codes
 
 
 @transaction.atomic
-def two_factor_turn_on(*, user, key: str, last_t: int = -1) -> TOTPDevice:
-    """Makes the app with this key the person's only one, with a fresh set of recovery codes.
+def two_factor_turn_on(
+    *, user, key: str, last_t: int = -1, confirmed_with: str | None = None
+) -> tuple[TOTPDevice, list[str]]:
+    """Makes the app with this key the person's only one, with a fresh set of recovery codes;
+    returns the device and the codes, to be shown once.
 
     `last_t` is the time step of the code that proved the app, so that code cannot be used
-    again to sign in.
+    again to sign in. `confirmed_with` says how the person confirmed it was them before
+    replacing an app they had ("password" or "code").
     """
+    replacing = TOTPDevice.objects.filter(user=user).exists()
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(
         user=user, key=key, name=APP_DEVICE_NAME, confirmed=True, last_t=last_t
     )
-    _replace_recovery_codes(user)
-    audit(user, "user.two_factor_turned_on", user)
-    return device
+    codes = _replace_recovery_codes(user)
+    if replacing:
+        audit(user, "user.two_factor_replaced", user, changes={"confirmed_with": confirmed_with})
+    else:
+        audit(user, "user.two_factor_turned_on", user)
+    return device, codes
 
 
 @transaction.atomic
-def recovery_codes_replace(*, user) -> list[str]:
+def recovery_codes_replace(*, user, confirmed_with: str) -> list[str]:
     codes = _replace_recovery_codes(user)
-    audit(user, "user.recovery_codes_replaced", user)
+    audit(user, "user.recovery_codes_replaced", user, changes={"confirmed_with": confirmed_with})
     return codes
 
 
@@ -350,6 +388,7 @@ class TwoFactorVerifyForm(forms.Form):
             device = app_device(self.user)
         else:
             device = StaticDevice.objects.filter(user=self.user, confirmed=True).first()
+            code = recovery_code_hash(code)
         if device is None:
             raise ValidationError(WRONG_CODE, code="wrong")
         _check(device, code)
@@ -357,7 +396,63 @@ class TwoFactorVerifyForm(forms.Form):
         return code
 
 
+NOT_CONFIRMED = (
+    "The password or code is not right. Enter your password, or the code your app shows now"
+)
+
+
+class ConfirmItsYouForm(forms.Form):
+    """The password, or a current code from the authenticator app (not a recovery code)."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password, or the code from your app"},
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request, self.user = request, request.user
+        self.device = app_device(self.user)
+        self.method = None
+        if self.device is not None:
+            self.fields["password"].label = "Password, or the code from your authenticator app"
+        self.helper = gds_helper(self)
+
+    def clean_password(self) -> str:
+        value = self.cleaned_data["password"]
+        code = _without_spaces(value)
+        if self.device is not None and re.fullmatch(r"\d{6}", code):
+            try:
+                _check(self.device, code)
+            except ValidationError as error:
+                if error.code == "throttled":
+                    raise
+                raise ValidationError(NOT_CONFIRMED, code="wrong") from None
+            self.method = "code"
+        elif password_confirmed(self.request, user=self.user, password=value):
+            self.method = "password"
+        else:
+            raise ValidationError(NOT_CONFIRMED, code="wrong")
+        return value
+
+
 # Views ----------------------------------------------------------------------------------
+
+
+def _confirmation(session) -> str | None:
+    """How the person confirmed it was them ("password" or "code") in the last
+    CONFIRMATION_SECONDS, or None."""
+    when, method = session.get(CONFIRMED) or (0, None)
+    return method if time.time() - when < CONFIRMATION_SECONDS else None
+
+
+def _confirm_first(request):
+    return redirect(
+        f"{reverse('two_factor_confirm')}?{urlencode({'next': request.get_full_path()})}"
+    )
 
 
 def _next_url(request, default="dashboard") -> str:
@@ -420,19 +515,29 @@ def setup(request):
         # Set up elsewhere since this sign-in began: the code is owed first.
         request.session[STATE] = State.VERIFY
         return redirect("two_factor_verify")
+    replacing = app_device(request.user) is not None
+    confirmed_with = _confirmation(request.session)
+    if replacing and confirmed_with is None:
+        # A session alone, perhaps someone else's at an unlocked computer, cannot swap the app.
+        return _confirm_first(request)
     key = request.session.get(SETUP_KEY)
     if key is None:
         # The secret lives in the session until a code proves the app has it.
         key = request.session[SETUP_KEY] = random_hex(20)
     form = TwoFactorSetUpForm(_posted(request), key=key)
     if form.is_valid():
-        device = two_factor_turn_on(user=request.user, key=key, last_t=form.time_step)
+        device, codes = two_factor_turn_on(
+            user=request.user,
+            key=key,
+            last_t=form.time_step,
+            confirmed_with=confirmed_with if replacing else None,
+        )
         del request.session[SETUP_KEY]
+        request.session.pop(CONFIRMED, None)  # one confirmation, one change
         request.session.cycle_key()
         mark_verified(request.session, device)
         messages.success(request, "Two-factor authentication is on.")
-        query = urlencode({"next": _next_url(request, default="profile")})
-        return redirect(f"{reverse('two_factor_recovery_codes')}?{query}")
+        return _show_codes(request, codes)
     return render(
         request,
         "organisations/two_factor_setup.html",
@@ -440,7 +545,7 @@ def setup(request):
             "form": form,
             "qr_svg": _qr_svg(key, request.user),
             "secret": _grouped(key),
-            "replacing": app_device(request.user) is not None,
+            "replacing": replacing,
             "required": two_factor_required(request.user),
             "next": _next_url(request, default="profile"),
         },
@@ -475,20 +580,45 @@ def verify(request):
     )
 
 
+def _show_codes(request, codes: list[str], *, replaced: bool = False):
+    """The codes, once: only their hashes are kept, so no page can show them again."""
+    return render(
+        request,
+        "organisations/two_factor_recovery_codes.html",
+        {"codes": codes, "replaced": replaced, "next": _next_url(request, default="profile")},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def recovery_codes(request):
     if app_device(request.user) is None:
         return redirect("two_factor_setup")
+    confirmed_with = _confirmation(request.session)
+    if confirmed_with is None:
+        return _confirm_first(request)
     if request.method == "POST":
-        recovery_codes_replace(user=request.user)
-        messages.success(request, "You have new recovery codes. The old ones no longer work.")
-        return redirect("two_factor_recovery_codes")
+        codes = recovery_codes_replace(user=request.user, confirmed_with=confirmed_with)
+        request.session.pop(CONFIRMED, None)
+        return _show_codes(request, codes, replaced=True)
     device = StaticDevice.objects.filter(user=request.user).first()
-    codes = list(device.token_set.values_list("token", flat=True)) if device else []
     return render(
         request,
         "organisations/two_factor_recovery_codes.html",
-        {"codes": codes, "next": _next_url(request, default="profile")},
+        {"left": device.token_set.count() if device else 0, "next": reverse("profile")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request):
+    """Asks for the password, or a current code, before the app or recovery codes change."""
+    form = ConfirmItsYouForm(_posted(request), request=request)
+    if form.is_valid():
+        request.session[CONFIRMED] = [int(time.time()), form.method]
+        return redirect(_next_url(request, default="profile"))
+    return render(
+        request,
+        "organisations/two_factor_confirm.html",
+        {"form": form, "next": _next_url(request, default="profile")},
     )
 
 

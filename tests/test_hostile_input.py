@@ -64,6 +64,7 @@ FORMS = [
     ("password_reset_confirm", None),
     ("two_factor_setup", "bob"),
     ("two_factor_verify", None),
+    ("two_factor_confirm", "bob"),
     ("profile", "bob"),
 ]
 

@@ -90,6 +90,7 @@ CASES = {
     "two_factor_setup": ("get", {ANON: 302, "bob": 200}),
     "two_factor_verify": ("get", {ANON: 302, "bob": 302}),
     "two_factor_recovery_codes": ("get", {ANON: 302, "bob": 302}),
+    "two_factor_confirm": ("get", {ANON: 302, "bob": 200}),
     "two_factor_turn_off": ("get", {ANON: 302, "bob": 302}),
     "organisations:detail": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
     # People: only the organisation's admins (Amy) and platform admins manage them; its

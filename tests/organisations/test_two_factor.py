@@ -2,6 +2,7 @@
 platform admins and organisation admins, open to everyone."""
 
 import datetime
+import re
 import time
 
 import pytest
@@ -15,12 +16,13 @@ from django_otp.util import random_hex
 
 from organisations import services
 from organisations.models import AuditEvent, Invitation, Membership, Organisation, User
-from organisations.views_auth import RECOVERY_CODE_COUNT, two_factor_turn_on
-from tests.conftest import SignedInClient, make_user, sign_in
+from organisations.views_auth import RECOVERY_CODE_COUNT, recovery_code_hash, two_factor_turn_on
+from tests.conftest import PASSWORD, SignedInClient, make_user, sign_in
 
 SETUP = reverse("two_factor_setup")
 VERIFY = reverse("two_factor_verify")
 RECOVERY = reverse("two_factor_recovery_codes")
+CONFIRM = reverse("two_factor_confirm")
 TURN_OFF = reverse("two_factor_turn_off")
 WRONG = "The code is not right."
 THROTTLED = "You have entered too many wrong codes."
@@ -39,11 +41,24 @@ def wrong_code(key: str) -> str:
 
 
 def with_app(user) -> TOTPDevice:
+    return with_app_and_codes(user)[0]
+
+
+def with_app_and_codes(user) -> tuple[TOTPDevice, list[str]]:
     return two_factor_turn_on(user=user, key=random_hex(20))
 
 
-def recovery_codes(user) -> list[str]:
+def stored_tokens(user) -> list[str]:
     return list(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+
+
+def shown_codes(response) -> list[str]:
+    return re.findall(r"<code>([a-z2-7]{16})</code>", response.text)
+
+
+def confirm(client, user, password=PASSWORD):
+    """Confirms it is them, as the confirmation page asks before the app or codes change."""
+    return client.post(CONFIRM, {"password": password})
 
 
 @pytest.fixture
@@ -65,14 +80,12 @@ def test_anyone_can_set_up_an_authenticator_app(client, alice):
 
     response = client.post(SETUP, {"code": code_for(key)})
 
-    assert response.status_code == 302
-    assert response.url.startswith(RECOVERY)
+    assert response.status_code == 200
+    assert "Your recovery codes" in response.text
     device = TOTPDevice.objects.get(user=alice)
     assert device.confirmed and device.key == key
-    assert len(recovery_codes(alice)) == RECOVERY_CODE_COUNT
-    codes_page = client.get(response.url)
-    for code in recovery_codes(alice):
-        assert f"<code>{code}</code>" in codes_page.text
+    codes = shown_codes(response)
+    assert len(set(codes)) == len(stored_tokens(alice)) == RECOVERY_CODE_COUNT
     profile = client.get(reverse("profile"))
     assert "govuk-tag--green" in profile.text
     assert f"{RECOVERY_CODE_COUNT} left" in profile.text
@@ -111,6 +124,7 @@ def test_set_up_asks_for_six_digits(client, alice, code, message):
 def test_a_new_app_replaces_the_old_one(client, alice):
     old = with_app(alice)
     client.force_login(alice)
+    confirm(client, alice)
     page = client.get(SETUP)
     assert "This replaces the authenticator app you use now" in page.text
     key = client.session["two_factor_setup_key"]
@@ -183,13 +197,13 @@ def test_repeated_wrong_codes_are_slowed_down(client, alice):
 
 
 def test_a_recovery_code_works_once(client, alice):
-    with_app(alice)
-    code = recovery_codes(alice)[0]
+    _, codes = with_app_and_codes(alice)
+    code = codes[0]
     sign_in(client, alice)
     response = client.post(VERIFY, {"code": code.upper()[:4] + " " + code.upper()[4:]})
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
-    assert len(recovery_codes(alice)) == RECOVERY_CODE_COUNT - 1
+    assert len(stored_tokens(alice)) == RECOVERY_CODE_COUNT - 1
     client.post(reverse("logout"))
 
     sign_in(client, alice)
@@ -245,7 +259,8 @@ def test_admins_must_set_up_two_factor_before_anything_else(request, client, per
     assert "Platform admins and organisation admins must use two-factor authentication" in page.text
     key = client.session["two_factor_setup_key"]
     done = client.post(f"{SETUP}?next=/", {"code": code_for(key)})
-    assert done.url == f"{RECOVERY}?next=%2F"
+    assert len(shown_codes(done)) == RECOVERY_CODE_COUNT
+    assert 'href="/"' in done.text  # Continue, to where they were going
     assert client.get(reverse("dashboard")).status_code == 200
 
 
@@ -367,19 +382,120 @@ def test_an_editor_can_turn_two_factor_off(client, alice):
 # Recovery codes -------------------------------------------------------------------------
 
 
-def test_recovery_codes_can_be_replaced(client, alice):
-    with_app(alice)
-    old = set(recovery_codes(alice))
+def test_recovery_codes_are_stored_only_as_hashes_and_shown_once(client, alice):
+    _, codes = with_app_and_codes(alice)
+    stored = stored_tokens(alice)
+    assert len(stored) == RECOVERY_CODE_COUNT
+    assert not set(codes) & set(stored)
+    assert not any(code in token or token in code for code in codes for token in stored)
+
+    client.force_login(alice)
+    confirm(client, alice)
+    page = client.get(RECOVERY)
+    assert page.status_code == 200
+    assert f"You have {RECOVERY_CODE_COUNT} recovery codes left" in page.text
+    assert not shown_codes(page)
+    assert not any(code in page.text for code in codes)
+
+
+def test_new_recovery_codes_need_the_password_again(client, alice):
+    _, old = with_app_and_codes(alice)
+    stored = stored_tokens(alice)
     client.force_login(alice)
 
-    response = client.post(RECOVERY, follow=True)
+    for response in (client.get(RECOVERY), client.post(RECOVERY)):
+        assert response.status_code == 302
+        assert response.url == f"{CONFIRM}?next={RECOVERY.replace('/', '%2F')}"
+    assert stored_tokens(alice) == stored
 
-    new = set(recovery_codes(alice))
-    assert len(new) == RECOVERY_CODE_COUNT
-    assert not old & new
+    page = client.get(f"{CONFIRM}?next={RECOVERY}")
+    assert "Confirm it is you" in page.text
+    wrong = confirm(client, alice, password="not my password at all")
+    assert wrong.status_code == 200
+    assert "The password or code is not right" in wrong.text
+    assert client.post(RECOVERY).status_code == 302  # still not confirmed
+
+    assert client.post(f"{CONFIRM}?next={RECOVERY}", {"password": PASSWORD}).url == RECOVERY
+    response = client.post(RECOVERY)
+
+    assert response.status_code == 200
+    new = shown_codes(response)
+    assert len(set(new)) == RECOVERY_CODE_COUNT and not set(new) & set(old)
     assert "The old ones no longer work" in response.text
-    for code in new:
-        assert code in response.text
+    event = AuditEvent.objects.get(action="user.recovery_codes_replaced", actor=alice)
+    assert event.changes == {"confirmed_with": "password"}
+    client.post(reverse("logout"))
+    sign_in(client, alice)
+    assert client.post(VERIFY, {"code": new[0]}).status_code == 302
+    client.post(reverse("logout"))
+    sign_in(client, alice)
+    assert WRONG in client.post(VERIFY, {"code": old[0]}).text
+
+
+def test_replacing_the_app_needs_a_current_code_or_the_password_again(client, alice):
+    old = with_app(alice)
+    client.force_login(alice)
+    response = client.get(SETUP)
+    assert response.url.startswith(f"{CONFIRM}?next=")
+    assert client.post(SETUP, {"code": "123456"}).url.startswith(f"{CONFIRM}?next=")
+    assert list(TOTPDevice.objects.filter(user=alice)) == [old]
+
+    # A recovery code is not enough: it is the app or the password.
+    _, codes = two_factor_turn_on(user=alice, key=old.key)
+    assert "The password or code is not right" in confirm(client, alice, codes[0]).text
+    assert confirm(client, alice, code_for(old.key)).status_code == 302
+    page = client.get(SETUP)
+    assert "This replaces the authenticator app you use now" in page.text
+    key = client.session["two_factor_setup_key"]
+    done = client.post(SETUP, {"code": code_for(key)})
+    assert len(shown_codes(done)) == RECOVERY_CODE_COUNT
+    assert list(TOTPDevice.objects.filter(user=alice).values_list("key", flat=True)) == [key]
+    event = AuditEvent.objects.filter(action="user.two_factor_replaced", actor=alice).first()
+    assert event.changes == {"confirmed_with": "code"}
+    # Each confirmation is for one change: the next one asks again.
+    assert client.get(SETUP).url.startswith(f"{CONFIRM}?next=")
+
+
+def test_a_confirmation_lasts_five_minutes(client, alice):
+    with_app(alice)
+    client.force_login(alice)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        confirm(client, alice)
+    with time_machine.travel(start + datetime.timedelta(minutes=4, seconds=59), tick=False):
+        assert client.get(RECOVERY).status_code == 200
+    with time_machine.travel(start + datetime.timedelta(minutes=5, seconds=1), tick=False):
+        assert client.get(RECOVERY).url.startswith(f"{CONFIRM}?next=")
+
+
+def test_wrong_passwords_on_the_confirmation_count_toward_the_sign_in_lock(client, alice):
+    with_app(alice)
+    client.force_login(alice)
+    statuses = [confirm(client, alice, f"wrong guess {n}").status_code for n in range(5)]
+    assert statuses == [200] * 4 + [429]
+    locked = confirm(client, alice)
+    assert locked.status_code == 429
+    assert "locked for 15 minutes" in locked.text
+    assert client.post(RECOVERY).url.startswith(f"{CONFIRM}?next=")
+
+
+def test_the_hashing_migration_keeps_existing_codes_working(client, alice):
+    import importlib
+
+    from django.apps import apps
+
+    hash_codes = importlib.import_module(
+        "organisations.migrations.0006_hash_recovery_codes"
+    ).hash_recovery_codes
+    device = with_app(alice)
+    StaticToken.objects.filter(device__user=alice).delete()
+    static = StaticDevice.objects.get(user=alice)
+    StaticToken.objects.create(device=static, token="abcdefgh")  # django-otp's, kept plain
+    hash_codes(apps, None)
+    assert stored_tokens(alice) == [recovery_code_hash("abcdefgh")]
+    sign_in(client, alice)
+    assert client.post(VERIFY, {"code": "ABCD EFGH"}).status_code == 302
+    assert device.pk
 
 
 def test_recovery_codes_need_an_app_first(client, alice):
@@ -402,6 +518,7 @@ def test_odd_input_to_the_code_forms_is_refused_politely(client, alice, value):
         assert "<script>alert(1)</script>" not in response.text
     client.post(reverse("logout"))
     client.force_login(alice)
+    confirm(client, alice)
     response = client.post(SETUP, {"code": value})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
