@@ -13,7 +13,11 @@ measures in one run:
    resident set while streaming the export at 10,000, 100,000 and 300,000 ratings, each in
    a fresh process so one size cannot hide another;
 3. the report page: its time and number of queries at 100,000 and 300,000 ratings, and at
-   10,000 partnerships (840,000 ratings).
+   10,000 partnerships (840,000 ratings);
+4. the files of the reports page at 300 partnerships (25,200 ratings): the summary PDF, the
+   workbook (every sheet, built during the request at this size) and the ratings CSV against
+   `COPY`, each through its view, three times (median and slowest).
+   `.venv/bin/python bench/export.py --files` measures only these.
 
 Each seeded review's result is stored, as closing it would have: the report reads only the
 stored results, the ratings file only the ratings.
@@ -37,6 +41,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 SIZES = (10_000, 100_000, 300_000)
 SPEED_SIZE = 100_000
 REPORT_SIZE = 840_000  # 10,000 partnerships of one closed review with three assessments
+FILES_PARTNERSHIPS = 300
 STATEMENTS_PER_ASSESSMENT = 28  # the 2014 framework: 7 principles × 4 statements
 ASSESSMENTS_PER_REVIEW = 3
 ADMIN = "bench-admin@example.com"
@@ -245,6 +250,68 @@ def report_page() -> dict:
     }
 
 
+def _timed(runs, measure) -> tuple[float, float, object]:
+    """Median and slowest of `runs` timings, in seconds, and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = measure()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2], max(times), result
+
+
+def files() -> dict:
+    """The summary PDF, the workbook and the ratings CSV of every partnership, as an admin."""
+    from django.urls import reverse
+
+    from bench.scale import load_average, machine_busy
+    from organisations.models import User
+    from partnerships.models import Partnership
+
+    busy_before = machine_busy()  # other work on the machine, before measuring
+    client = _client()
+
+    def fetch(name):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, (name, response.status_code)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return len(body)
+
+    fetch("partnerships:report_pdf")  # WeasyPrint's fonts and the templates, loaded once
+    fetch("partnerships:report_xlsx")
+    pdf_median, pdf_slowest, pdf_bytes = _timed(3, lambda: fetch("partnerships:report_pdf"))
+    xlsx_median, xlsx_slowest, xlsx_bytes = _timed(3, lambda: fetch("partnerships:report_xlsx"))
+    _export_through_view(client)
+    csv_median, csv_slowest, (_, csv_rows) = _timed(3, lambda: _export_through_view(client))
+    copy_median, _, (_, copy_rows) = _timed(3, lambda: _copy(User.objects.get(email=ADMIN)))
+    assert csv_rows == copy_rows, (csv_rows, copy_rows)
+    return {
+        "partnerships": Partnership.objects.count(),
+        "pdf_seconds": round(pdf_median, 3),
+        "pdf_slowest": round(pdf_slowest, 3),
+        "pdf_kb": round(pdf_bytes / 1024),
+        "xlsx_seconds": round(xlsx_median, 3),
+        "xlsx_slowest": round(xlsx_slowest, 3),
+        "xlsx_kb": round(xlsx_bytes / 1024),
+        "csv_rows": csv_rows,
+        "csv_seconds": round(csv_median, 3),
+        "csv_slowest": round(csv_slowest, 3),
+        "copy_seconds": round(copy_median, 3),
+        "csv_ratio": round(csv_median / copy_median, 2),
+        "load": load_average(),
+        "busy_before": f"{busy_before:.0%}",
+    }
+
+
+def _files_run() -> dict:
+    size = FILES_PARTNERSHIPS * STATEMENTS_PER_ASSESSMENT * ASSESSMENTS_PER_REVIEW
+    print(f"Seeding {size:,} ratings ({FILES_PARTNERSHIPS} partnerships)…", flush=True)
+    seed(size)
+    result = files()
+    print(json.dumps(result), flush=True)
+    return result
+
+
 def memory(ratings: int) -> dict:
     """Run in a fresh process: streams the export once and reports its peaks."""
     client = _client()
@@ -269,10 +336,14 @@ def main() -> None:
         print(json.dumps(memory(int(sys.argv[2]))))
         return
     _setup()
+    if sys.argv[1:] == ["--files"]:
+        _files_run()
+        return
     print(f"Seeding {SPEED_SIZE:,} ratings…", flush=True)
     seed(SPEED_SIZE)
     result = {"speed": speed(), "report_page": [report_page()], "memory": []}
     print(json.dumps(result["speed"]), flush=True)
+    result["files"] = _files_run()
     for size in SIZES:
         print(f"Seeding {size:,} ratings…", flush=True)
         seed(size)

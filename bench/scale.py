@@ -166,3 +166,23 @@ def _biggest_partnership(user):
         .order_by("-partners", "id")
         .first()
     )
+
+
+def load_average() -> str:
+    """The load average over 1, 5 and 15 minutes."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def machine_busy(seconds: float = 3) -> float:
+    """How busy the machine's CPUs are over a few seconds, 0 to 1. Taken while a benchmark
+    is not running, it is other work (other sessions' test suites), which the load average,
+    counting the benchmark's own processes too, cannot tell apart."""
+
+    def sample():
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + waiting for I/O
+
+    total, idle = sample()
+    time.sleep(seconds)
+    total_after, idle_after = sample()
+    return 1 - (idle_after - idle) / max(1, total_after - total)
