@@ -527,6 +527,7 @@ class Generator:
             "is_active": True,
             "date_joined": joined,
             "reminders_opt_out": False,
+            "roles_version": 0,
         }
         for number, user_id in enumerate(self.ids(User, 2), start=1):
             users.add(
