@@ -6,9 +6,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.limits import length_limit
 from organisations.models import Organisation
 from partnerships import scoring
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Principle, Statement
+
+# Free-text limits (docs/limits.md): the forms and the database's check constraints use these.
+SUMMARY_MAX_LENGTH = 5_000  # a review's summary
+COMMENT_MAX_LENGTH = 2_000  # a rating's or a health check entry's comment
+DESCRIPTION_MAX_LENGTH = 2_000  # an action's description
 
 
 class RAG(models.TextChoices):
@@ -217,7 +223,7 @@ class Review(models.Model):
     opened_on = models.DateField()
     due_on = models.DateField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
-    summary = models.TextField("commissioner's summary", blank=True)
+    summary = models.TextField("commissioner's summary", blank=True, max_length=SUMMARY_MAX_LENGTH)
     overall_rag = models.CharField("overall rating", max_length=5, choices=RAG.choices, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -247,6 +253,9 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=Q(state="open") | ~Q(overall_rag=""),
                 name="review_closed_has_overall_rating",
+            ),
+            length_limit(
+                "summary", SUMMARY_MAX_LENGTH, name="review_summary_length", label="Summary"
             ),
         ]
 
@@ -318,7 +327,7 @@ class Rating(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="ratings")
     # None is "Don't know": answered, but not scored.
     score = models.PositiveSmallIntegerField(null=True, blank=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
 
     class Meta:
         ordering = ["assessment", "statement"]
@@ -336,6 +345,9 @@ class Rating(models.Model):
                 | Q(score__gt=COMMENT_REQUIRED_AT_OR_BELOW)
                 | ~Q(comment=""),
                 name="rating_low_score_has_comment",
+            ),
+            length_limit(
+                "comment", COMMENT_MAX_LENGTH, name="rating_comment_length", label="Comment"
             ),
         ]
 
@@ -471,7 +483,7 @@ class HealthCheckEntry(models.Model):
     health_check = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="entries")
     principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="+")
     rag = models.CharField("rating", max_length=5, choices=RAG.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
 
     class Meta:
         ordering = ["health_check", "principle__number"]
@@ -482,6 +494,12 @@ class HealthCheckEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(rag__in=RAG.values), name="health_check_entry_rag_valid"
+            ),
+            length_limit(
+                "comment",
+                COMMENT_MAX_LENGTH,
+                name="health_check_entry_comment_length",
+                label="Comment",
             ),
         ]
 
@@ -524,7 +542,7 @@ class Action(models.Model):
     principle = models.ForeignKey(
         Principle, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    description = models.TextField()
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
     owner_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="actions"
     )
@@ -549,6 +567,14 @@ class Action(models.Model):
         indexes = [
             # "Your actions" on the dashboard and the action reminder sweep.
             models.Index(fields=["status", "due_on"], name="action_status_due_idx"),
+        ]
+        constraints = [
+            length_limit(
+                "description",
+                DESCRIPTION_MAX_LENGTH,
+                name="action_description_length",
+                label="What needs to happen",
+            ),
         ]
 
     def __str__(self):

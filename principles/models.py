@@ -1,6 +1,14 @@
 from django.db import models
 from django.db.models import Q
 
+from config.limits import length_limit
+
+# Free-text limits (docs/limits.md), for the admin's forms and the database's constraints.
+SOURCE_MAX_LENGTH = 1_000
+DEFINITION_MAX_LENGTH = 2_000
+GUIDANCE_MAX_LENGTH = 5_000
+STATEMENT_MAX_LENGTH = 1_000
+
 
 class FrameworkQuerySet(models.QuerySet):
     def published(self):
@@ -16,7 +24,10 @@ class Framework(models.Model):
 
     name = models.CharField(max_length=200)
     version = models.CharField(max_length=20)
-    source = models.TextField(help_text="The citation of the publication the principles come from.")
+    source = models.TextField(
+        help_text="The citation of the publication the principles come from.",
+        max_length=SOURCE_MAX_LENGTH,
+    )
     published = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -26,6 +37,9 @@ class Framework(models.Model):
         ordering = ["name", "version"]
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="framework_version_unique"),
+            length_limit(
+                "source", SOURCE_MAX_LENGTH, name="framework_source_length", label="Source"
+            ),
         ]
 
     def __str__(self):
@@ -41,8 +55,10 @@ class Principle(models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="principles")
     number = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=100)
-    definition = models.TextField(help_text="The published definition, word for word.")
-    guidance = models.TextField(blank=True)
+    definition = models.TextField(
+        help_text="The published definition, word for word.", max_length=DEFINITION_MAX_LENGTH
+    )
+    guidance = models.TextField(blank=True, max_length=GUIDANCE_MAX_LENGTH)
 
     class Meta:
         ordering = ["framework", "number"]
@@ -51,6 +67,15 @@ class Principle(models.Model):
                 fields=["framework", "number"], name="principle_number_unique_in_framework"
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="principle_number_positive"),
+            length_limit(
+                "definition",
+                DEFINITION_MAX_LENGTH,
+                name="principle_definition_length",
+                label="Definition",
+            ),
+            length_limit(
+                "guidance", GUIDANCE_MAX_LENGTH, name="principle_guidance_length", label="Guidance"
+            ),
         ]
 
     def __str__(self):
@@ -60,7 +85,7 @@ class Principle(models.Model):
 class Statement(models.Model):
     principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="statements")
     order = models.PositiveSmallIntegerField()
-    text = models.TextField()
+    text = models.TextField(max_length=STATEMENT_MAX_LENGTH)
 
     class Meta:
         ordering = ["principle__number", "order"]
@@ -68,6 +93,7 @@ class Statement(models.Model):
             models.UniqueConstraint(
                 fields=["principle", "order"], name="statement_order_unique_in_principle"
             ),
+            length_limit("text", STATEMENT_MAX_LENGTH, name="statement_text_length", label="Text"),
         ]
 
     def __str__(self):

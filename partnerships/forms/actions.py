@@ -5,12 +5,10 @@ from django.db.models import Q
 
 from config.forms import gds_helper
 from organisations.models import Membership, Organisation, User
-from partnerships.forms.common import DateField
-from partnerships.models import Action, Partnership, Review
+from partnerships.forms.common import DateField, TextAreaField
+from partnerships.models import DESCRIPTION_MAX_LENGTH, Action, Partnership, Review
 from partnerships.services import actions as services
 from principles.models import Principle
-
-DESCRIPTION_MAX_LENGTH = 2000
 
 
 class _ReviewChoiceField(forms.ModelChoiceField):
@@ -22,7 +20,7 @@ class _ReviewChoiceField(forms.ModelChoiceField):
 class ActionForm(forms.Form):
     """An action of one partnership: every picker offers only that partnership's things."""
 
-    description = forms.CharField(
+    description = TextAreaField(
         label="What needs to happen?",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=DESCRIPTION_MAX_LENGTH,

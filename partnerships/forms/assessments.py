@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django import forms
 from django.forms import BoundField
 
+from partnerships.forms.common import TextAreaField
+from partnerships.models import COMMENT_MAX_LENGTH
 from partnerships.services.assessments import Answer, AssessmentConflict, Row, Section
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Score
 
@@ -12,7 +14,6 @@ DONT_KNOW = "dont_know"
 SCORE_CHOICES = [(str(value), label) for value, label in Score.choices] + [
     (DONT_KNOW, "Don’t know")
 ]
-COMMENT_MAX_LENGTH = 2000
 
 # The two buttons: both save, then go on or go back to the task list.
 CONTINUE = "continue"
@@ -66,7 +67,7 @@ class PrincipleForm(forms.Form):
                     "invalid_choice": f"Select a rating for statement {ref} from the list"  # nosec B608
                 },
             )
-            self.fields[f"comment_{statement.id}"] = forms.CharField(
+            self.fields[f"comment_{statement.id}"] = TextAreaField(
                 label=f"Comment on statement {ref}",
                 widget=forms.Textarea(attrs={"rows": 3}),
                 required=False,

@@ -32,6 +32,19 @@ class DateField(DateInputField):
         return value
 
 
+class TextAreaField(forms.CharField):
+    """Text typed in a textarea, up to a documented maximum (docs/limits.md).
+
+    A browser counts a line break as one character against a textarea's maxlength and then
+    sends two (CR LF); they are stored as one, so text that fitted the box fits the limit.
+    """
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 def numeric_input(**attrs):
     """Text inputs with a numeric keypad: GOV.UK advises against type=number."""
     return forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false", **attrs})

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from config.forms import gds_helper
-from partnerships.forms.common import DateField
-from partnerships.models import RAG
+from partnerships.forms.common import DateField, TextAreaField
+from partnerships.models import COMMENT_MAX_LENGTH, RAG, SUMMARY_MAX_LENGTH
 
 # How long partners get to complete their self-assessments unless the commissioner says otherwise.
 DEFAULT_ASSESSMENT_WEEKS = 4
@@ -45,12 +45,16 @@ class HealthCheckForm(forms.Form):
         required=False,
         help_text="Tick this if the partnership is at risk and needs attention now.",
     )
-    summary = forms.CharField(
+    summary = TextAreaField(
         label="Summary",
         required=False,
+        max_length=SUMMARY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What is going well, what is not, and what happens next. Every partner "
-        "sees this with the results.",
+        f"sees this with the results. Up to {SUMMARY_MAX_LENGTH:,} characters.",
+        error_messages={
+            "max_length": f"Summary must be {SUMMARY_MAX_LENGTH:,} characters or fewer",
+        },
     )
 
     def __init__(self, *args, principles, **kwargs):
@@ -65,10 +69,15 @@ class HealthCheckForm(forms.Form):
                 required=False,
                 error_messages={"invalid_choice": "Select red, amber or green"},
             )
-            fields[f"comment_{principle.number}"] = forms.CharField(
+            fields[f"comment_{principle.number}"] = TextAreaField(
                 label=f"Comment on {principle.name} (optional)",
                 required=False,
+                max_length=COMMENT_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={
+                    "max_length": f"Comment on {principle.name} must be "
+                    f"{COMMENT_MAX_LENGTH:,} characters or fewer",
+                },
             )
         # The principles come first, then the overall judgement.
         self.fields = {**fields, **self.fields}
