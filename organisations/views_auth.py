@@ -7,8 +7,8 @@ an admin without one is sent to set it up. The session remembers the outcome, so
 pages cost no extra query, and works it out again on the first request after the person's
 roles change (User.roles_version): a viewer made an admin mid-session sets it up next.
 
-Replacing the app and making new recovery codes ask again for the password or a current
-code (the confirmation page), and are audited. Recovery codes are stored only as hashes and
+Replacing the app, making new recovery codes and turning two-factor off ask again for the
+password or a current code (the confirmation page), and are audited. Recovery codes are stored only as hashes and
 shown once, when they are made.
 """
 
@@ -273,14 +273,14 @@ def recovery_codes_replace(*, user, confirmed_with: str) -> list[str]:
 
 
 @transaction.atomic
-def two_factor_turn_off(*, user) -> None:
+def two_factor_turn_off(*, user, confirmed_with: str) -> None:
     if two_factor_required(user):
         raise PermissionDenied(
             "Platform admins and organisation admins must keep two-factor authentication on."
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit(user, "user.two_factor_turned_off", user)
+    audit(user, "user.two_factor_turned_off", user, changes={"confirmed_with": confirmed_with})
 
 
 # Forms ----------------------------------------------------------------------------------
@@ -630,8 +630,12 @@ def turn_off(request):
         )
     if app_device(request.user) is None:
         return redirect("profile")
+    confirmed_with = _confirmation(request.session)
+    if confirmed_with is None:
+        return _confirm_first(request)
     if request.method == "POST":
-        two_factor_turn_off(user=request.user)
+        two_factor_turn_off(user=request.user, confirmed_with=confirmed_with)
+        request.session.pop(CONFIRMED, None)
         request.session.pop(DEVICE_ID_SESSION_KEY, None)
         request.session[STATE] = State.NOT_NEEDED
         messages.success(request, "Two-factor authentication is off.")

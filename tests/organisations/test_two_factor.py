@@ -367,6 +367,7 @@ def test_admins_cannot_turn_two_factor_off(client, ada):
 def test_an_editor_can_turn_two_factor_off(client, alice):
     with_app(alice)
     client.force_login(alice)
+    confirm(client, alice)
     assert client.get(TURN_OFF).status_code == 200
 
     response = client.post(TURN_OFF)
@@ -377,6 +378,19 @@ def test_an_editor_can_turn_two_factor_off(client, alice):
     client.post(reverse("logout"))
     sign_in(client, alice)
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_turning_two_factor_off_needs_the_password_or_a_code_again(client, alice):
+    device = with_app(alice)
+    client.force_login(alice)
+    for response in (client.get(TURN_OFF), client.post(TURN_OFF)):
+        assert response.url == f"{CONFIRM}?next={TURN_OFF.replace('/', '%2F')}"
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    confirm(client, alice, code_for(device.key))
+    assert client.post(TURN_OFF).url == reverse("profile")
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+    event = AuditEvent.objects.get(action="user.two_factor_turned_off", actor=alice)
+    assert event.changes == {"confirmed_with": "code"}
 
 
 # Recovery codes -------------------------------------------------------------------------
