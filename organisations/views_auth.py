@@ -8,8 +8,8 @@ pages cost no extra query, and works it out again on the first request after the
 roles change (User.roles_version): a viewer made an admin mid-session sets it up next.
 
 Replacing the app, making new recovery codes and turning two-factor off ask again for the
-password or a current code (the confirmation page), and are audited. Recovery codes are stored only as hashes and
-shown once, when they are made.
+password or a current code (the confirmation page), and are audited. Recovery codes are
+stored only as hashes and shown once, when they are made.
 """
 
 import base64
