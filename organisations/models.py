@@ -73,6 +73,12 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.email
 
+    @classmethod
+    def normalize_username(cls, username):
+        # Django's own is NFKC alone, which would quietly fold a look-alike (a long ſ to s)
+        # where the canonical form refuses it: a model form (the admin's) calls this first.
+        return canonical_email(username or "")
+
 
 class Side(models.TextChoices):
     NHS = "nhs", "NHS"

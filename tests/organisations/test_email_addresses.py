@@ -130,6 +130,23 @@ def test_no_account_is_made_for_a_look_alike(db, look_alike):
     assert not User.objects.exists()
 
 
+def test_the_admin_creates_accounts_with_the_canonical_address(client, ada):
+    client.force_login(ada)
+    url = reverse("admin:organisations_user_add")
+    form = {
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "usable_password": "true",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    refused = client.post(url, {**form, "email": "ſam.lead@southridge-icb.example"})
+    assert refused.status_code == 200 and "look-alike" in refused.text
+    assert not User.objects.filter(first_name="").exclude(pk=ada.pk).exists()
+    client.post(url, {**form, "email": "Sam.Lead@SouthRidge-ICB.example"})
+    assert User.objects.filter(email=SAM).exists()
+
+
 # The data migration that brought stored addresses into the canonical form -----------------
 
 normalise = importlib.import_module(
