@@ -23,7 +23,7 @@ def _texts():
 
 def _exists(citation: str, citing: Path) -> bool:
     """A path from the root or beside the citing file; a bare name may be one of docs/ (code
-    that builds the path, `ROOT / "docs" / "limits.md"`, cites it by name alone)."""
+    that builds the path, `ROOT / "docs" / "scoring.md"`, cites it by name alone)."""
     return any((base / citation).is_file() for base in (ROOT, citing.parent, ROOT / "docs"))
 
 
