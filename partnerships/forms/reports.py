@@ -46,10 +46,13 @@ class _NamedChoices(ModelChoiceIterator):
         yield from self.queryset.values_list(self.field.to_field_name, "name")
 
 
-class _ListSelect(forms.Select):
+class Select(forms.Select):
     """A select whose options are written in Python rather than through a template each,
     in the same HTML as Django's templates: at 8,000 options those took over a second of
-    the reports page for a platform admin, and a quarter of it for a commissioner."""
+    the reports page for a platform admin, and a quarter of it for a commissioner.
+
+    Named Select, as Django's is: crispy-forms-gds gives a widget its GOV.UK classes
+    (govuk-select, and govuk-select--error) by the name of its class."""
 
     def render(self, name, value, attrs=None, renderer=None):
         wanted = set(self.format_value(value))
@@ -86,7 +89,7 @@ class _CodeChoiceField(forms.ModelChoiceField):
     """Chosen by public code; a value that is not a code at all is just not in the list."""
 
     iterator = _NamedChoices
-    widget = _ListSelect
+    widget = Select
 
     def to_python(self, value):
         try:
