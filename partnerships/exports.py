@@ -21,8 +21,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, CharField, Count, F, Q, TextField, Value, When
+from django.db.models.functions import Cast, Concat, Left
+from django.db.models.lookups import In
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -80,6 +81,21 @@ def _side_of(field: str):
     )
 
 
+def _inert(field: str):
+    """A text field made inert as neutralise() makes it, by the database: a quote before
+    text that starts like a formula. The ratings file's free text is made so, and its rows
+    then pass to the CSV writer as they come: checking each of its cells in Python took a
+    seventh of the file's time, the database does it in about half that."""
+    return Case(
+        When(
+            In(Left(field, 1), list(FORMULA_STARTS)),
+            then=Concat(Value("'"), F(field), output_field=TextField()),
+        ),
+        default=F(field),
+        output_field=TextField(),
+    )
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else ""
 
@@ -92,6 +108,8 @@ class Sheet:
     title: str
     columns: tuple[str, ...]
     rows: Callable[[], Iterator[tuple]]
+    # Every text cell of its rows is already as neutralise() leaves it (made so in SQL).
+    inert: bool = False
 
 
 KINDS = ("partnerships", "organisations", "reviews", "ratings", "actions")
@@ -380,7 +398,7 @@ def _ratings_sheet(user, filters):
     def rows():
         return ratings_queryset(user, filters).iterator(chunk_size=CHUNK)
 
-    return Sheet("ratings", "Ratings", columns, rows)
+    return Sheet("ratings", "Ratings", columns, rows, inert=True)
 
 
 def ratings_queryset(user, filters):
@@ -389,17 +407,20 @@ def ratings_queryset(user, filters):
         reports.ratings_for(user, filters)
         .order_by("assessment__review_id", "assessment__organisation__name", "statement_id")
         .values_list(
+            # The free text is made inert here; the rest cannot start like a formula
+            # (identifiers, a side's name, "yes") or is not text. So the file's writer
+            # passes each row through as it comes (Sheet.inert).
             _id("assessment__review__partnership__code"),
-            "assessment__review__partnership__name",
+            _inert("assessment__review__partnership__name"),
             _id("assessment__review__code"),
             "assessment__review__closed_on",
             _id("assessment__organisation__code"),
-            "assessment__organisation__name",
+            _inert("assessment__organisation__name"),
             _side_of("assessment__organisation__kind"),
             "statement__principle__number",
-            "statement__principle__name",
+            _inert("statement__principle__name"),
             "statement__order",
-            "statement__text",
+            _inert("statement__text"),
             "score",
             Case(When(score__isnull=True, then=Value("yes")), default=Value("")),
         )
@@ -472,10 +493,13 @@ def csv_chunks(sheet: Sheet, *, rows_per_chunk: int = 1000) -> Iterator[str]:
     buffer.seek(0)
     buffer.truncate()
     count = 0
+    checked = not sheet.inert
     for row in sheet.rows():
         # Inline rather than a call per cell: the ratings file has millions of cells.
         writer.writerow(
             [neutralise(v) if isinstance(v, str) and v[:1] in _STARTS else v for v in row]
+            if checked
+            else row
         )
         count += 1
         if count == rows_per_chunk:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from organisations.models import AuditEvent
 from partnerships import exports, results, scoring
+from partnerships.forms.reports import ReportFilterForm
 from partnerships.models import Action, Assessment, Participant, Rating, Review
 from partnerships.templatetags.scores import index as index_filter
 from partnerships.templatetags.scores import score as score_filter
@@ -270,6 +271,35 @@ def test_formula_injection_is_neutralised_in_csv(client, ada, seeded):
     assert "'" + INJECTION in descriptions
     assert INJECTION not in descriptions
     assert not any(cell[:1] in "=+-@\t\r" for row in rows for cell in row.values() if cell)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_ratings_file_has_its_free_text_made_inert_by_the_database(client, ada, seeded, start):
+    """The ratings file's rows pass to the writer unchecked (Sheet.inert): its partnership,
+    organisation, principle and statement text is made inert in SQL, as neutralise() would."""
+    rating = Rating.objects.filter(
+        assessment__state=Assessment.State.SUBMITTED, assessment__review__state="closed"
+    ).select_related("assessment__review__partnership", "assessment__organisation", "statement")
+    rating = rating.order_by("pk").first()
+    statement, principle = rating.statement, rating.statement.principle
+    named = {
+        "partnership": rating.assessment.review.partnership,
+        "organisation": rating.assessment.organisation,
+        "principle": principle,
+    }
+    for column, thing in named.items():
+        thing.name = f"{start}{column}"
+        thing.save(update_fields=["name"])
+    statement.text = f"{start}statement"
+    statement.save(update_fields=["text"])
+    sheet = exports.sheets(ada, ReportFilterForm({}, user=ada).filters())["ratings"]
+    assert sheet.inert
+    rows = list(sheet.rows())
+    assert rows and all([exports.neutralise(v) for v in row] == list(row) for row in rows)
+    written = _rows(_csv(client, ada, "ratings")[1])
+    assert not any(cell[:1] in "=+-@\t\r" for row in written for cell in row.values() if cell)
+    for column in (*named, "statement"):
+        assert f"'{start}{column}" in {row[column] for row in written}, column
 
 
 def _workbook(client, user, **query):
