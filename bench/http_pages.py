@@ -123,10 +123,11 @@ def _median(runs: list[dict]) -> dict:
 CEILING = "ceiling: /healthz"
 
 
-def measure(wrk, script, url, cookie) -> dict:
+def measure(wrk, script, url, cookie, other_work) -> dict:
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     base = [wrk, f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", "-s", script, *headers]
     subprocess.run([*base, f"-d{WARM_UP}s", url], check=True, capture_output=True)
+    other_work.start()
     output = subprocess.run(
         [*base, f"-d{DURATION}s", "--timeout", "30s", url],
         check=True,
@@ -134,6 +135,7 @@ def measure(wrk, script, url, cookie) -> dict:
         text=True,
     ).stdout
     figures = json.loads(output.strip().splitlines()[-1])
+    figures["other_work"] = other_work.stop()
     if figures["non_2xx_3xx"] or figures["socket_errors"]:
         sys.exit(f"{url}: {figures}\n{output}")
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
@@ -141,7 +143,11 @@ def measure(wrk, script, url, cookie) -> dict:
 
 
 def main() -> int:
+    import psycopg
+
     from bench.scale import (
+        OtherWork,
+        children_of,
         ensure_database,
         load_average,
         machine_busy,
@@ -208,6 +214,15 @@ def main() -> int:
     script = static_root / "report.lua"
     script.write_text(REPORT_LUA)
     results = {}
+    sessions_of_server = psycopg.connect(URL, autocommit=True)
+
+    def ours() -> list[int]:
+        backends = sessions_of_server.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        ).fetchall()
+        return [server.pid, *children_of(server.pid), *(pid for (pid,) in backends)]
+
+    other_work = OtherWork(ours)
     try:
         for _ in range(150):
             try:
@@ -230,8 +245,11 @@ def main() -> int:
                 f"Measuring {name} ({path}), {number} of {len(rounds)}; load {load_average()} …",
                 flush=True,
             )
-            results.setdefault(name, []).append(measure(wrk, str(script), base + path, with_cookie))
+            results.setdefault(name, []).append(
+                measure(wrk, str(script), base + path, with_cookie, other_work)
+            )
     finally:
+        sessions_of_server.close()
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(static_root, ignore_errors=True)
@@ -254,15 +272,21 @@ def main() -> int:
         f"{busy_after:.0%} after." + (f" Seeded in {seeded:.0f} s." if seeded else "")
     )
     print()
-    print("| | Requests/s | p50 | p95 | p99 | Throughput against the ceiling |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| | Requests/s | p50 | p95 | p99 | Throughput against the ceiling "
+        "| CPUs taken by other work |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, figures in medians.items():
         share = statistics.median(ratios[name])
         rounds_ = ", ".join(f"{ratio:.0%}" for ratio in ratios[name])
+        other = ", ".join(f"{run['other_work']:.0%}" for run in results[name])
         print(
             f"| {name} | {figures['rps']:.0f} | {figures['p50_us'] / 1000:.1f} ms "
             f"| {figures['p95_us'] / 1000:.1f} ms | {figures['p99_us'] / 1000:.1f} ms "
-            f"| {share:.1%}" + (f" (rounds: {rounds_})" if name != CEILING else "") + " |"
+            f"| {share:.1%}"
+            + (f" (rounds: {rounds_})" if name != CEILING else "")
+            + f" | {other} |"
         )
     print("\nCeiling round by round: " + ", ".join(f"{rps:.0f} req/s" for rps in ceilings))
     missed = 0

@@ -186,3 +186,72 @@ def machine_busy(seconds: float = 3) -> float:
     time.sleep(seconds)
     total_after, idle_after = sample()
     return 1 - (idle_after - idle) / max(1, total_after - total)
+
+
+class OtherWork:
+    """The CPU time other work takes while a benchmark runs: the machine's busy time less
+    the benchmark's own (its server's processes, their database sessions, and its finished
+    child processes such as wrk), as a share of all the CPUs' time.
+
+    `ours()` gives the ids of the benchmark's live processes; start() and stop() bracket a
+    measurement.
+    """
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, ours):
+        self.ours = ours
+
+    @staticmethod
+    def _busy() -> float:
+        """The CPUs' time in processes (user, nice, system): interrupts are left out, as no
+        process's own time holds them (loopback traffic's are the benchmark's)."""
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(fields[:3]) / OtherWork.TICK
+
+    @staticmethod
+    def _process(pid) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / OtherWork.TICK  # user, system
+
+    def _sample(self) -> tuple[float, float, float, dict]:
+        import resource
+
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pids = self.ours()
+        return (
+            time.monotonic(),
+            self._busy(),
+            children.ru_utime + children.ru_stime,
+            {pid: self._process(pid) for pid in pids},
+        )
+
+    def start(self) -> None:
+        self.started = self._sample()
+
+    def stop(self) -> float:
+        began, busy, children, processes = self.started
+        ended, busy_after, children_after, processes_after = self._sample()
+        ours = (
+            children_after
+            - children
+            + sum(spent - processes.get(pid, 0.0) for pid, spent in processes_after.items())
+        )
+        other = busy_after - busy - ours
+        return max(0.0, other / ((ended - began) * (os.cpu_count() or 1)))
+
+
+def children_of(pid: int) -> list[int]:
+    """The ids of a process's children (gunicorn's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
