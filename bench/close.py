@@ -139,7 +139,8 @@ def main(count: int) -> int:
     )
     print(
         f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, slowest {max(timings):.1f} ms; "
-        f"{statistics.median(queries):.0f} queries a close (median)."
+        f"{statistics.median(queries):.0f} queries a close (median; "
+        f"{min(queries)} to {max(queries)})."
     )
     met = p95 < TARGET_P95_MS
     print(f"Target p95 under {TARGET_P95_MS} ms: " + ("met." if met else "NOT met."))
