@@ -2,11 +2,14 @@
 organisations Django's template for each option cost a platform admin over a second): the
 HTML is Django's own, option for option, and a picker costs one query."""
 
+import re
+
 import pytest
 from django import forms
 from django.db import connection
 from django.forms.models import ModelChoiceIterator
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from organisations.models import Organisation
 from partnerships.forms.reports import ReportFilterForm
@@ -59,3 +62,16 @@ def test_a_picker_costs_one_query(ada, partnership, icb, awkward, framework):
         with CaptureQueriesContext(connection) as queries:
             form[name].as_widget(attrs=ATTRS)
         assert len(queries) == 1, [query["sql"] for query in queries]
+
+
+def test_the_report_page_gives_the_pickers_their_govuk_classes(client, ada, partnership, awkward):
+    """crispy-forms-gds gives a select its GOV.UK classes, and its error class, by its
+    widget's class name."""
+    client.force_login(ada)
+    page = client.get(reverse("partnerships:reports")).text
+    for name in PICKERS:
+        assert re.search(f'<select name="{name}"[^>]* class="govuk-select"[ >]', page), name
+    errors = client.get(reverse("partnerships:reports"), {"organisation": "nobody"}).text
+    assert re.search(
+        '<select name="organisation"[^>]* class="govuk-select govuk-input--error"', errors
+    )
