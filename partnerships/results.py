@@ -24,8 +24,6 @@ from partnerships.models import (
 )
 from principles.models import Framework
 
-SIDES = (scoring.NHS, scoring.LOCAL_GOVERNMENT, scoring.VCSE)
-
 
 class NotStored(Exception):
     """A closed review without a stored result: `manage.py rescore` works it out."""
@@ -96,7 +94,7 @@ def _rows(review_id: int, result: scoring.ReviewResult, shape):
         index=result.index,
         principles_scored=result.principles_scored,
         lowest=result.lowest,
-        **{f"{side}_submitted": result.submitted.get(side, 0) for side in scoring._SIDE_ORDER},
+        **{f"{side}_submitted": result.submitted.get(side, 0) for side in scoring.SIDE_ORDER},
     )
     principle_rows, organisation_rows = [], []
     for p in result.principles:
@@ -108,8 +106,8 @@ def _rows(review_id: int, result: scoring.ReviewResult, shape):
                 score=p.score,
                 gap=p.gap,
                 spread=p.spread,
-                **{side: p.side_means[side] for side in SIDES},
-                **{f"{side}_organisations": p.side_counts[side] for side in SIDES},
+                **{side: p.side_means[side] for side in scoring.SIDES},
+                **{f"{side}_organisations": p.side_counts[side] for side in scoring.SIDES},
             )
         )
         organisation_rows += [
@@ -238,7 +236,7 @@ def _load(reviews, *, organisations_of: int | None = None) -> dict[int, scoring.
             index=total.index,
             lowest=total.lowest,
             framework_version=str(framework),
-            submitted={side: getattr(total, f"{side}_submitted") for side in scoring._SIDE_ORDER},
+            submitted={side: getattr(total, f"{side}_submitted") for side in scoring.SIDE_ORDER},
         )
     return found
 
@@ -246,11 +244,7 @@ def _load(reviews, *, organisations_of: int | None = None) -> dict[int, scoring.
 def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
     listed = sorted(
         organisations,
-        key=lambda o: (
-            scoring._SIDE_ORDER.index(o.side),
-            o.organisation.name.casefold(),
-            str(o.organisation_id),
-        ),
+        key=lambda o: scoring.listing_order(o.side, o.organisation.name, o.organisation_id),
     )
     return scoring.PrincipleResult(
         number=number,
@@ -266,8 +260,10 @@ def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
             )
             for o in listed
         ),
-        side_means={side: getattr(row, side) if row else None for side in SIDES},
-        side_counts={side: getattr(row, f"{side}_organisations") if row else 0 for side in SIDES},
+        side_means={side: getattr(row, side) if row else None for side in scoring.SIDES},
+        side_counts={
+            side: getattr(row, f"{side}_organisations") if row else 0 for side in scoring.SIDES
+        },
         score=row.score if row else None,
         gap=row.gap if row else None,
         spread=row.spread if row else None,

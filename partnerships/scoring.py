@@ -43,7 +43,7 @@ GAP_WATCH_FROM = Decimal("0.5")
 STORED_PLACES = 12
 SCREEN, FILE = 1, 2
 
-_SIDE_ORDER = (*SIDES, OTHER)
+SIDE_ORDER = (*SIDES, OTHER)  # every side an organisation may have, in listing order
 _SIDE_NAMES = {NHS: "NHS", LOCAL_GOVERNMENT: "local government", VCSE: "VCSE"}
 
 
@@ -267,7 +267,7 @@ def score_review(
     organisations = list(organisations)
     _check(organisations, statements_per_principle)
     names = principle_names or {}
-    submitted = dict.fromkeys(_SIDE_ORDER, 0)
+    submitted = dict.fromkeys(SIDE_ORDER, 0)
     for organisation in organisations:
         submitted[organisation.side] += 1
 
@@ -372,11 +372,7 @@ def _score_principle(number, name, statements, organisations):
         for organisation in organisations
     ]
     by_organisation.sort(
-        key=lambda pair: (
-            _SIDE_ORDER.index(pair[0].side),
-            pair[0].name.casefold(),
-            str(pair[0].organisation_id),
-        )
+        key=lambda pair: listing_order(pair[0].side, pair[0].name, pair[0].organisation_id)
     )
     side_scores = {
         side: [s for o, s in by_organisation if o.side == side and s is not None] for side in SIDES
@@ -401,6 +397,11 @@ def _score_principle(number, name, statements, organisations):
         spread=_cut(spread),
     )
     return result, score
+
+
+def listing_order(side: str, name: str, organisation_id) -> tuple:
+    """How organisations are listed in a result: by side (NHS first), then name."""
+    return SIDE_ORDER.index(side), name.casefold(), str(organisation_id)
 
 
 def _organisation_score(answers, statements):
@@ -457,7 +458,7 @@ def _check(organisations, statements_per_principle):
         if organisation.organisation_id in seen:
             raise ValueError(f"{organisation.name} is listed twice; each organisation counts once.")
         seen.add(organisation.organisation_id)
-        if organisation.side not in _SIDE_ORDER:
+        if organisation.side not in SIDE_ORDER:
             raise ValueError(f"{organisation.name} has an unknown side {organisation.side!r}.")
         for number, answers in organisation.answers.items():
             if number not in statements_per_principle:
