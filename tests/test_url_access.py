@@ -211,3 +211,16 @@ def test_access(client, world, name, person, method, expected):
         assert database_snapshot() == before, f"a refused {method.upper()} {url} changed data"
     if person == ANON and expected == 302 and name != "logout":
         assert response.url.startswith(reverse("login"))
+    if response.get("Content-Type", "").startswith("text/html"):
+        _assert_no_template_syntax(response.content.decode(), f"{person} {url}")
+
+
+# Template syntax that reaches a page is a tag or comment the template language did not read
+# (a `{# #}` comment over several lines is shown as text, for one).
+TEMPLATE_SYNTAX = ("{#", "{%", "{{", "#}", "%}", "}}")
+
+
+def _assert_no_template_syntax(html, where):
+    for syntax in TEMPLATE_SYNTAX:
+        at = html.find(syntax)
+        assert at == -1, f"{where} shows template syntax: …{html[max(0, at - 80) : at + 80]}…"
