@@ -216,7 +216,14 @@ class Organisation(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.dated_name
+
+    @property
+    def dated_name(self) -> str:
+        """The name with the day it ended, for a body that has: history keeps its names."""
+        if self.active_to is None:
+            return self.name
+        return f"{self.name} (until {self.active_to:%-d %B %Y})"
 
     @property
     def side(self) -> str:
@@ -243,6 +250,64 @@ class Organisation(models.Model):
                 raise ValidationError({field: error}) from None
         if self.active_from and self.active_to and self.active_to < self.active_from:
             raise ValidationError({"active_to": "The end date must be on or after the start date."})
+
+
+class Succession(models.Model):
+    """An organisation that ends on a date, and the bodies that carry on its work.
+
+    A merger or an acquisition names one successor (several predecessors each have a
+    succession to the same one), a split several, a rename one, a dissolution none. It is
+    recorded ahead or after the event; partnerships.services.successions carries it out,
+    once, on its date.
+    """
+
+    class Kind(models.TextChoices):
+        MERGER = "merger", "Merger"
+        ACQUISITION = "acquisition", "Acquisition by an existing body"
+        SPLIT = "split", "Split"
+        RENAME = "rename", "Rename"
+        DISSOLUTION = "dissolution", "Dissolution"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # An organisation ends once: one succession each.
+    predecessor = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="succession"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    takes_effect_on = models.DateField("date", help_text="The first day of the successors.")
+    successors = models.ManyToManyField(
+        Organisation, blank=True, related_name="successions_inherited"
+    )
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    carried_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-takes_effect_on", "predecessor__name"]
+        indexes = [
+            # The daily sweep looks for successions due and not yet carried out.
+            models.Index(
+                fields=["takes_effect_on"],
+                condition=Q(carried_out_at__isnull=True),
+                name="succession_due_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["merger", "acquisition", "split", "rename", "dissolution"]),
+                name="succession_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        on = f"{self.takes_effect_on:%-d %B %Y}"
+        return f"{self.get_kind_display()} of {self.predecessor.name} on {on}"
+
+    @property
+    def is_due(self) -> bool:
+        return self.takes_effect_on <= timezone.localdate()
 
 
 class Membership(models.Model):
@@ -311,6 +376,41 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"Invitation for {self.email} to {self.organisation}"
+
+
+class MembershipOffer(models.Model):
+    """A predecessor's member offered membership of a successor, with the role they had.
+
+    The successor's admin (or a platform admin) accepts it; until then the person is not a
+    member of the successor.
+    """
+
+    succession = models.ForeignKey(
+        Succession, on_delete=models.CASCADE, related_name="membership_offers"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="membership_offers")
+    # Indexed (a foreign key): the successor's page of offers.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="membership_offers"
+    )
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["succession", "user", "organisation"],
+                name="membership_offer_once_per_succession",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} offered {self.get_role_display().lower()} at {self.organisation.name}"
 
 
 class AuditEvent(models.Model):

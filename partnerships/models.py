@@ -185,7 +185,8 @@ class Participant(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["partnership"],
-                condition=Q(role="lead_commissioner"),
+                # One current lead: a successor takes the lead over from a body that left.
+                condition=Q(role="lead_commissioner", left_on__isnull=True),
                 name="participant_one_lead_commissioner",
             ),
             models.CheckConstraint(
@@ -202,6 +203,54 @@ class Participant(models.Model):
     @property
     def is_commissioner(self) -> bool:
         return self.role in self.COMMISSIONING_ROLES
+
+
+class PartnershipTransfer(models.Model):
+    """What one succession did to one partnership: from its predecessor to a successor.
+
+    Made when the succession is carried out, for each partnership in the predecessor's ICB
+    area or with the predecessor as a partner. A split leaves the successor empty until a
+    platform admin assigns one; the rest of the carrying out waits for that. The handover
+    pack lists these rows; the report uses them to say what a successor inherited.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed (a foreign key): the partnership's history of transfers.
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="transfers")
+    succession = models.ForeignKey(
+        "organisations.Succession", on_delete=models.PROTECT, related_name="transfers"
+    )
+    # Indexed (a foreign key): a successor's handover pack.
+    successor = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="inherited"
+    )
+    area = models.BooleanField("ICB area moved", default=False)
+    # The predecessor's role when it left the partnership; blank when it was not a partner.
+    partner_role = models.CharField(max_length=30, choices=Participant.Role.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["partnership__name", "id"]
+        indexes = [
+            # The page of partnerships still to assign after a split.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(successor__isnull=True),
+                name="transfer_to_assign_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "succession"], name="transfer_once_per_succession"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partnership} from {self.succession.predecessor.name}"
 
 
 class Review(models.Model):
