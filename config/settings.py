@@ -289,6 +289,10 @@ REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", default=15 * 60)
 REMINDER_STALE_SECONDS = env_int("REMINDER_STALE_SECONDS", default=15 * 60)
 # After this many tries a reminder that keeps meeting temporary errors is marked failed.
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", default=20)
+# Working days (weekends and bank holidays skipped) the lead commissioner has to acknowledge
+# a concern and to answer it, counted from the day it is raised.
+CONCERN_ACKNOWLEDGE_DAYS = env_int("CONCERN_ACKNOWLEDGE_DAYS", default=5)
+CONCERN_RESPOND_DAYS = env_int("CONCERN_RESPOND_DAYS", default=20)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "partnerships.tasks.sweep_reminders",

@@ -142,6 +142,13 @@ class Organisation(models.Model):
         SOUTH_EAST = "South East"
         SOUTH_WEST = "South West"
 
+    class Nation(models.TextChoices):
+        # Bank holidays differ by nation: a concern's working-day deadlines follow them.
+        ENGLAND = "england", "England"
+        SCOTLAND = "scotland", "Scotland"
+        WALES = "wales", "Wales"
+        NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
     class IncomeBand(models.TextChoices):
         # NCVO's bands by annual income.
         MICRO = "micro", "Micro (under £10,000)"
@@ -176,6 +183,9 @@ class Organisation(models.Model):
         limit_choices_to={"kind": Kind.ICB},
     )
     income_band = models.CharField(max_length=20, choices=IncomeBand.choices, blank=True)
+    # Blank: worked out from the charity regulator (OSCR Scotland, CCNI Northern Ireland),
+    # otherwise England (`nation_for_holidays`).
+    nation = models.CharField(max_length=20, choices=Nation.choices, blank=True)
     # ICBs merge and split (42 became 36 on 1 April 2026), so organisations carry dates.
     active_from = models.DateField(null=True, blank=True)
     active_to = models.DateField(null=True, blank=True)
@@ -231,6 +241,16 @@ class Organisation(models.Model):
 
     def get_side_display(self) -> str:
         return Side(self.side).label
+
+    @property
+    def nation_for_holidays(self) -> str:
+        """The nation whose bank holidays the organisation keeps."""
+        if self.nation:
+            return self.nation
+        return {
+            self.Regulator.OSCR: self.Nation.SCOTLAND,
+            self.Regulator.CCNI: self.Nation.NORTHERN_IRELAND,
+        }.get(self.charity_regulator, self.Nation.ENGLAND)
 
     def clean_fields(self, exclude=None):
         # Normalise before the field validators see the value, so "qwe 1" is read as "QWE1".
@@ -321,6 +341,9 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # At an ICB: the person concerns about its area's partnerships are escalated to. Set by
+    # the organisation's admin (organisations.services.member_set_vcse_lead); one per ICB.
+    vcse_partnership_lead = models.BooleanField("VCSE partnership lead", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -328,6 +351,11 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organisation"], name="membership_unique_per_user_organisation"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(vcse_partnership_lead=True),
+                name="membership_one_vcse_partnership_lead",
             ),
         ]
 

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from config.limits import length_limit
-from organisations.models import Organisation
+from organisations.models import Membership, Organisation
 from partnerships import scoring
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Principle, Statement
 
@@ -15,6 +15,8 @@ from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Principle
 SUMMARY_MAX_LENGTH = 5_000  # a review's summary
 COMMENT_MAX_LENGTH = 2_000  # a rating's or a health check entry's comment
 DESCRIPTION_MAX_LENGTH = 2_000  # an action's description
+CONCERN_TEXT_MAX_LENGTH = 2_000  # what happened, what the raiser would like, the response
+CONCERN_NOTE_MAX_LENGTH = 500  # the sentence closing or withdrawing a concern
 
 
 class RAG(models.TextChoices):
@@ -638,6 +640,209 @@ class Action(models.Model):
         )
 
 
+class ConcernQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The gate of concerns: who may see each one (docs/permissions.md, "Concerns").
+
+        Platform admins see all. Within a partnership the person can see, a concern shared
+        with every partner is seen by every partner; one for the lead only by the raising
+        organisation and the lead commissioner. The VCSE partnership lead of a
+        partnership's ICB sees its concerns too: escalations go to them.
+        """
+        if user.is_staff:
+            return self
+        memberships = Membership.objects.filter(user=user)
+        partnerships = Partnership.objects.visible_to(user).values("pk")
+        lead = Participant.objects.filter(
+            role=Participant.Role.LEAD_COMMISSIONER,
+            left_on__isnull=True,
+            organisation__in=memberships.values("organisation"),
+        ).values("partnership")
+        shared = Q(visibility=Concern.Visibility.PARTNERS) | Q(
+            organisation__in=memberships.values("organisation")
+        )
+        inside = Q(partnership__in=partnerships) & (shared | Q(partnership__in=lead))
+        escalated = Q(
+            partnership__icb__in=memberships.filter(vcse_partnership_lead=True).values(
+                "organisation"
+            )
+        )
+        return self.filter(inside | escalated)
+
+    def awaiting(self, user):
+        """Concerns the user answers for the lead commissioner: the next deadline first."""
+        lead = Participant.objects.filter(
+            role=Participant.Role.LEAD_COMMISSIONER,
+            left_on__isnull=True,
+            organisation__memberships__user=user,
+            organisation__memberships__role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
+        ).values("partnership")
+        return (
+            self.filter(partnership__in=lead, state__in=Concern.WAITING_FOR_LEAD)
+            .select_related("partnership", "organisation", "principle")
+            .order_by(
+                models.Case(
+                    models.When(state=Concern.State.RAISED, then=F("acknowledge_by")),
+                    default=F("respond_by"),
+                ),
+                "id",
+            )
+        )
+
+
+class Concern(models.Model):
+    """A concern about a partnership between reviews, raised by a partner organisation."""
+
+    class State(models.TextChoices):
+        RAISED = "raised", "Raised"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESPONDED = "responded", "Responded"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Visibility(models.TextChoices):
+        LEAD = "lead", "The lead commissioner and platform admins only"
+        PARTNERS = "partners", "Every partner organisation"
+
+    class Outcome(models.TextChoices):
+        SATISFIED = "satisfied", "Satisfied"
+        NOT_SATISFIED = "not_satisfied", "Not satisfied"
+
+    OPEN_STATES = (State.RAISED, State.ACKNOWLEDGED, State.RESPONDED)
+    WAITING_FOR_LEAD = (State.RAISED, State.ACKNOWLEDGED)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed (a foreign key): the partnership's concerns on its page and list.
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="concerns")
+    principle = models.ForeignKey(
+        Principle, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The raising organisation: a concern is always on record as an organisation's.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="concerns_raised"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    what_happened = models.TextField(max_length=CONCERN_TEXT_MAX_LENGTH)
+    would_like = models.TextField(
+        "what they would like to happen", max_length=CONCERN_TEXT_MAX_LENGTH
+    )
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    state = models.CharField(max_length=15, choices=State.choices, default=State.RAISED)
+    # Worked out once, when raised, in working days (partnerships/working_days.py).
+    acknowledge_by = models.DateField()
+    respond_by = models.DateField()
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    response = models.TextField(blank=True, max_length=CONCERN_TEXT_MAX_LENGTH)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # Worked out once, when answered: the reports count and average these.
+    responded_in_time = models.BooleanField(null=True, blank=True)
+    days_to_respond = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=15, choices=Outcome.choices, blank=True)
+    # The raiser's sentence on closing or withdrawing.
+    closing_note = models.CharField(max_length=CONCERN_NOTE_MAX_LENGTH, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # A raiser not satisfied with the answer escalated it when closing.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The review the lead commissioner opened from this concern.
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns"
+    )
+
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            # The concern sweep's overdue ones, and the lead commissioner's dashboard.
+            models.Index(fields=["state", "acknowledge_by"], name="concern_state_ack_idx"),
+            models.Index(fields=["state", "respond_by"], name="concern_state_respond_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=["raised", "acknowledged", "responded", "closed", "withdrawn"]
+                ),
+                name="concern_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["lead", "partners"]), name="concern_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(respond_by__gte=F("acknowledge_by")),
+                name="concern_deadlines_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["raised", "withdrawn"]) | Q(acknowledged_at__isnull=False),
+                name="concern_acknowledged_when_answered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["responded", "closed"])
+                | (Q(responded_at__isnull=False) & ~Q(response="")),
+                name="concern_responded_has_response",
+            ),
+            models.CheckConstraint(
+                condition=(Q(state="closed") & Q(outcome__in=["satisfied", "not_satisfied"]))
+                | (~Q(state="closed") & Q(outcome="")),
+                name="concern_outcome_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["closed", "withdrawn"]) | Q(ended_at__isnull=False),
+                name="concern_ended_at_when_ended",
+            ),
+            length_limit(
+                "what_happened",
+                CONCERN_TEXT_MAX_LENGTH,
+                name="concern_what_happened_length",
+                label="What happened",
+            ),
+            length_limit(
+                "would_like",
+                CONCERN_TEXT_MAX_LENGTH,
+                name="concern_would_like_length",
+                label="What you would like to happen",
+            ),
+            length_limit(
+                "response",
+                CONCERN_TEXT_MAX_LENGTH,
+                name="concern_response_length",
+                label="Response",
+            ),
+        ]
+
+    def __str__(self):
+        about = self.principle.name if self.principle_id else "the partnership"
+        return f"{self.organisation}’s concern about {about} ({self.raised_at:%-d %B %Y})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def next_deadline(self) -> datetime.date | None:
+        if self.state == self.State.RAISED:
+            return self.acknowledge_by
+        if self.state == self.State.ACKNOWLEDGED:
+            return self.respond_by
+        return None
+
+    @property
+    def is_overdue(self) -> bool:
+        deadline = self.next_deadline
+        return deadline is not None and deadline < timezone.localdate()
+
+
 class Reminder(models.Model):
     """One email that must arrive once: the log that makes reminders exactly-once.
 
@@ -659,6 +864,12 @@ class Reminder(models.Model):
         ACTION_OVERDUE = "action_overdue", "Action overdue"
         REVIEW_OPENED = "review_opened", "Review opened"
         RESULTS_PUBLISHED = "results_published", "Results published"
+        CONCERN_RAISED = "concern_raised", "Concern raised"
+        CONCERN_ACKNOWLEDGED = "concern_acknowledged", "Concern acknowledged"
+        CONCERN_RESPONDED = "concern_responded", "Concern answered"
+        CONCERN_CLOSED = "concern_closed", "Concern closed"
+        CONCERN_WITHDRAWN = "concern_withdrawn", "Concern withdrawn"
+        CONCERN_ESCALATED = "concern_escalated", "Concern escalated"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -689,6 +900,9 @@ class Reminder(models.Model):
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    concern = models.ForeignKey(
+        Concern, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
     )
@@ -712,7 +926,12 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "kind", "recipient", "period_key"],
-                condition=Q(review__isnull=True, assessment__isnull=True, action__isnull=True),
+                condition=Q(
+                    review__isnull=True,
+                    assessment__isnull=True,
+                    action__isnull=True,
+                    concern__isnull=True,
+                ),
                 name="reminder_once_per_partnership",
             ),
             models.UniqueConstraint(
@@ -730,6 +949,11 @@ class Reminder(models.Model):
                 condition=Q(action__isnull=False),
                 name="reminder_once_per_action",
             ),
+            models.UniqueConstraint(
+                fields=["concern", "kind", "recipient", "period_key"],
+                condition=Q(concern__isnull=False),
+                name="reminder_once_per_concern",
+            ),
             # Exactly the target the kind names, so one of the constraints above applies.
             models.CheckConstraint(
                 condition=Q(
@@ -737,24 +961,42 @@ class Reminder(models.Model):
                     review__isnull=True,
                     assessment__isnull=True,
                     action__isnull=True,
+                    concern__isnull=True,
                 )
                 | Q(
                     kind__in=["assessment_due", "assessment_overdue", "review_opened"],
                     review__isnull=True,
                     assessment__isnull=False,
                     action__isnull=True,
+                    concern__isnull=True,
                 )
                 | Q(
                     kind__in=["action_due", "action_overdue"],
                     review__isnull=True,
                     assessment__isnull=True,
                     action__isnull=False,
+                    concern__isnull=True,
                 )
                 | Q(
                     kind="results_published",
                     review__isnull=False,
                     assessment__isnull=True,
                     action__isnull=True,
+                    concern__isnull=True,
+                )
+                | Q(
+                    kind__in=[
+                        "concern_raised",
+                        "concern_acknowledged",
+                        "concern_responded",
+                        "concern_closed",
+                        "concern_withdrawn",
+                        "concern_escalated",
+                    ],
+                    review__isnull=True,
+                    assessment__isnull=True,
+                    action__isnull=True,
+                    concern__isnull=False,
                 ),
                 name="reminder_target_matches_kind",
             ),

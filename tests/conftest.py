@@ -6,7 +6,8 @@ the ICB, Dan edits for Hillside Trust, a charity outside the partnership, and Ad
 platform admin.
 
 `open_review` is a review in progress with an assessment for each partner; `closed_review`
-an earlier one whose results are published; `action` is owned by Riverside Mind.
+an earlier one whose results are published; `action` is owned by Riverside Mind; `concern`
+is Riverside Mind's concern, raised by Alice for the lead commissioner's eyes only.
 """
 
 import datetime
@@ -22,7 +23,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from config.middleware import record_sign_in
 from organisations import views_auth
 from organisations.models import Membership, Organisation, User
-from partnerships.models import Action, Assessment, Participant, Partnership, Review
+from partnerships.models import (
+    Action,
+    Assessment,
+    Concern,
+    Participant,
+    Partnership,
+    Review,
+)
 from principles.models import Framework
 
 PASSWORD = "correct horse battery staple"
@@ -176,6 +184,23 @@ def action(partnership, charity, alice, carol):
     )
 
 
+@pytest.fixture
+def concern(partnership, charity, alice):
+    """Raised on Monday 2 November 2026: acknowledge by 9 November, answer by 30 November."""
+    return Concern.objects.create(
+        partnership=partnership,
+        organisation=charity,
+        raised_by=alice,
+        raised_at=datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC),
+        principle=partnership.framework.principles.get(number=5),  # Proportionality
+        what_happened="The monitoring asked of us doubled without notice.",
+        would_like="Agree a monitoring return in proportion to the grant.",
+        visibility=Concern.Visibility.LEAD,
+        acknowledge_by=datetime.date(2026, 11, 9),
+        respond_by=datetime.date(2026, 11, 30),
+    )
+
+
 def submit(assessment, by=None, scores=None, default=4):
     """Rates every statement of an assessment and submits it, straight into the database.
 
@@ -221,6 +246,7 @@ def world(request, db):
         "closed_review",
         "charity_assessment",
         "action",
+        "concern",
         "amy",
         "invitation",
     ]

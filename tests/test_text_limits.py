@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 
 from config.limits import refuse_longer
-from partnerships.models import Action, HealthCheck, HealthCheckEntry, Rating, Review
+from partnerships.models import Action, Concern, HealthCheck, HealthCheckEntry, Rating, Review
 from principles.models import Framework, Principle, Statement
 from tests.conftest import submit
 
@@ -20,6 +20,9 @@ LIMITS = [
     (Rating, "comment", 2_000),
     (HealthCheckEntry, "comment", 2_000),
     (Action, "description", 2_000),
+    (Concern, "what_happened", 2_000),
+    (Concern, "would_like", 2_000),
+    (Concern, "response", 2_000),
     (Framework, "source", 1_000),
     (Principle, "definition", 2_000),
     (Principle, "guidance", 5_000),
@@ -59,7 +62,7 @@ def test_every_free_text_field_has_a_limit_in_the_form_the_database_and_the_docs
 
 
 @pytest.fixture
-def rows(world, carol):
+def rows(world, carol, concern):
     """One row of each model that has a limit."""
     submit(world["charity_assessment"], by=world["alice"])
     health_check = HealthCheck.objects.create(review=world["open_review"], recorded_by=carol)
