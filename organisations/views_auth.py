@@ -469,18 +469,26 @@ def _grouped(key_hex: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+QR_SCALE = 5  # pixels a module
+
+
 def _qr_svg(key_hex: str, user) -> str:
     # The same otpauth:// address django-otp gives a saved device.
     url = TOTPDevice(user=user, key=key_hex).config_url
-    svg = segno.make(url, error="m").svg_inline(
-        scale=5,
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(
+        scale=QR_SCALE,
         dark="#0b0c0c",
         light="#ffffff",
         title="QR code to add Partnership Health to your authenticator app",
         svgclass=None,
         lineclass=None,
+        omitsize=True,
     )
-    return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
+    # A viewBox and its natural size: the stylesheet lets it shrink to a narrow screen.
+    width, height = qr.symbol_size(scale=QR_SCALE)
+    attributes = f'width="{width}" height="{height}" class="app-qr" role="img" focusable="false"'
+    return svg.replace("<svg ", f"<svg {attributes} ", 1)
 
 
 @require_http_methods(["GET", "POST"])

@@ -35,6 +35,7 @@ def test_an_organisation_admin_sets_up_two_factor_and_signs_in_with_it(
     expect(page.get_by_role("img", name="QR code to add Partnership Health")).to_be_visible()
     check_page(page)
     screenshot(page, "two-factor-set-up")
+    _assert_the_qr_code_fits(page, width=320)
 
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
@@ -74,3 +75,23 @@ def test_an_organisation_admin_sets_up_two_factor_and_signs_in_with_it(
     page.get_by_label("Code").fill(_code(key, later=30))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+
+
+def _assert_the_qr_code_fits(page: Page, width: int) -> None:
+    """The QR code shrinks to a narrow screen: whole, inside its column, still square."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        qr, column = page.evaluate(
+            """() => {
+              const qr = document.querySelector("svg.app-qr");
+              const box = el => { const r = el.getBoundingClientRect();
+                                  return {left: r.left, right: r.right, width: r.width,
+                                          height: r.height}; };
+              return [box(qr), box(qr.parentElement)];
+            }"""
+        )
+    finally:
+        page.set_viewport_size(before)
+    assert column["left"] <= qr["left"] and qr["right"] <= column["right"] + 0.5, (qr, column)
+    assert qr["width"] == qr["height"] and qr["width"] >= 200, qr
