@@ -487,7 +487,7 @@ def _qr_svg(key_hex: str, user) -> str:
     )
     # A viewBox and its natural size: the stylesheet lets it shrink to a narrow screen.
     width, height = qr.symbol_size(scale=QR_SCALE)
-    attributes = f'width="{width}" height="{height}" class="app-qr" role="img" focusable="false"'
+    attributes = f'role="img" focusable="false" class="app-qr" width="{width}" height="{height}"'
     return svg.replace("<svg ", f"<svg {attributes} ", 1)
 
 
