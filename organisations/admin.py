@@ -1,5 +1,6 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from . import services
 from .audit import audit, changes_between
-from .models import AuditEvent, Membership, Organisation, User
+from .models import AuditEvent, Membership, MembershipOffer, Organisation, Succession, User
 
 MEMBERSHIP_FIELDS = ["user", "organisation", "role"]
 
@@ -147,6 +148,79 @@ class OrganisationAdmin(MembershipFormsetAuditMixin, admin.ModelAdmin):
     autocomplete_fields = ["icb", "successor"]
     readonly_fields = ["code", "created_at"]
     inlines = [MembershipInline]
+
+
+class SuccessionForm(forms.ModelForm):
+    class Meta:
+        model = Succession
+        fields = ["predecessor", "kind", "takes_effect_on", "successors"]
+
+    def clean(self):
+        cleaned = super().clean()
+        predecessor = cleaned.get("predecessor")
+        if predecessor and cleaned.get("kind") and cleaned.get("takes_effect_on"):
+            try:
+                services.succession_check(
+                    predecessor=predecessor,
+                    kind=cleaned["kind"],
+                    takes_effect_on=cleaned["takes_effect_on"],
+                    successors=list(cleaned.get("successors") or []),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+@admin.register(Succession)
+class SuccessionAdmin(admin.ModelAdmin):
+    """Recording goes through the service, as the import and the organisation's page do;
+    partnerships.services.successions carries a succession out on its date."""
+
+    form = SuccessionForm
+    list_display = ["predecessor", "kind", "takes_effect_on", "carried_out_at"]
+    list_filter = ["kind", "takes_effect_on"]
+    search_fields = ["predecessor__name", "predecessor__ods_code"]
+    autocomplete_fields = ["predecessor", "successors"]
+    list_select_related = ["predecessor"]
+
+    def has_change_permission(self, request, obj=None):
+        # Once carried out, a succession is history: it cannot change.
+        if obj is not None and obj.carried_out_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # partnerships' transfers and the audit trail point at it
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its successors by save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        form.instance, _ = services.succession_record(
+            predecessor=form.cleaned_data["predecessor"],
+            kind=form.cleaned_data["kind"],
+            takes_effect_on=form.cleaned_data["takes_effect_on"],
+            successors=list(form.cleaned_data["successors"]),
+            by=request.user,
+        )
+
+
+@admin.register(MembershipOffer)
+class MembershipOfferAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organisation__name"]
+    list_select_related = ["user", "organisation"]
+    readonly_fields = ["succession", "user", "organisation", "role", "accepted_at", "accepted_by"]
+    actions = ["accept"]
+
+    def has_add_permission(self, request):
+        return False  # made when a succession is carried out
+
+    @admin.action(description="Accept the chosen offers: make each person a member")
+    def accept(self, request, queryset):
+        made = services.membership_offers_accept(offers=list(queryset), by=request.user)
+        self.message_user(request, f"{made} people became members.", messages.SUCCESS)
 
 
 @admin.register(Membership)

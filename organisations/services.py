@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -17,7 +17,15 @@ from django.utils import timezone
 from . import identifiers
 from .audit import audit, changes_between
 from .email_addresses import canonical_email
-from .models import AuditEvent, Invitation, Membership, Organisation, User
+from .models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    MembershipOffer,
+    Organisation,
+    Succession,
+    User,
+)
 
 IMPORTED_FIELDS = [
     "ods_code",
@@ -110,6 +118,168 @@ def organisation_import_row(*, row: dict) -> str:
         },
     )
     return result
+
+
+# Successions: recorded here; partnerships.services.successions carries them out.
+
+SUCCESSORS_OF_KIND = {
+    # kind: (fewest, most) successors
+    Succession.Kind.MERGER: (1, 1),
+    Succession.Kind.ACQUISITION: (1, 1),
+    Succession.Kind.RENAME: (1, 1),
+    Succession.Kind.SPLIT: (2, None),
+    Succession.Kind.DISSOLUTION: (0, 0),
+}
+SUCCESSOR_COUNT_RULE = {
+    Succession.Kind.MERGER: "A merger names the one organisation the predecessor joins.",
+    Succession.Kind.ACQUISITION: "An acquisition names the one organisation that takes it over.",
+    Succession.Kind.RENAME: "A rename names the one organisation under its new name.",
+    Succession.Kind.SPLIT: "A split names at least two successors.",
+    Succession.Kind.DISSOLUTION: "A dissolution has no successor.",
+}
+
+
+def succession_check(
+    *, predecessor: Organisation, kind: str, takes_effect_on, successors: list
+) -> None:
+    """Raises ValidationError, by field, when the succession cannot be recorded as given."""
+    errors = {}
+    if kind not in Succession.Kind.values:
+        errors["kind"] = "Select merger, acquisition, split, rename or dissolution."
+    else:
+        fewest, most = SUCCESSORS_OF_KIND[kind]
+        if len(successors) < fewest or (most is not None and len(successors) > most):
+            errors["successors"] = SUCCESSOR_COUNT_RULE[kind]
+    if any(successor.pk == predecessor.pk for successor in successors):
+        errors["successors"] = f"{predecessor.name} cannot succeed itself."
+    ended = [s.name for s in successors if s.active_to and s.active_to < takes_effect_on]
+    if ended and "successors" not in errors:
+        errors["successors"] = f"{ended[0]} has ended by then: choose a body that carries on."
+    if predecessor.active_from and takes_effect_on <= predecessor.active_from:
+        errors["takes_effect_on"] = (
+            f"{predecessor.name} began on {predecessor.active_from:%-d %B %Y}: "
+            "the date must be after that."
+        )
+    done = Succession.objects.filter(predecessor=predecessor, carried_out_at__isnull=False)
+    if done.exists():
+        errors[NON_FIELD_ERRORS] = (
+            f"The succession of {predecessor.name} has already been carried out and cannot change."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def succession_record(
+    *,
+    predecessor: Organisation,
+    kind: str,
+    takes_effect_on: datetime.date,
+    successors: list[Organisation],
+    by: User | None,
+) -> tuple[Succession, str]:
+    """Records (or corrects, until it is carried out) the succession of `predecessor`.
+
+    The predecessor's last day becomes the day before; its single successor is kept on the
+    organisation too. Returns the succession and "created", "updated" or "unchanged", so an
+    import run twice changes nothing the second time.
+    """
+    succession = Succession.objects.filter(predecessor=predecessor).first()
+    wanted = sorted(s.pk for s in successors)
+    if succession is not None and (
+        (succession.kind, succession.takes_effect_on) == (kind, takes_effect_on)
+        and sorted(succession.successors.values_list("pk", flat=True)) == wanted
+    ):
+        return succession, "unchanged"
+    succession_check(
+        predecessor=predecessor, kind=kind, takes_effect_on=takes_effect_on, successors=successors
+    )
+    if succession is None:
+        succession = Succession.objects.create(
+            predecessor=predecessor, kind=kind, takes_effect_on=takes_effect_on, recorded_by=by
+        )
+        result, before = "created", {}
+    else:
+        before = {
+            "kind": succession.kind,
+            "takes_effect_on": succession.takes_effect_on,
+            "successors": sorted(succession.successors.values_list("pk", flat=True)),
+        }
+        succession.kind, succession.takes_effect_on = kind, takes_effect_on
+        succession.save(update_fields=["kind", "takes_effect_on"])
+        result = "updated"
+    succession.successors.set(successors)
+
+    last_day = takes_effect_on - datetime.timedelta(days=1)
+    predecessor.active_to = last_day
+    predecessor.successor = successors[0] if len(successors) == 1 else None
+    predecessor.save(update_fields=["active_to", "successor"])
+    audit(
+        by,
+        f"succession.{result}",
+        succession,
+        organisation=predecessor,
+        changes=changes_between(
+            before,
+            {"kind": kind, "takes_effect_on": takes_effect_on, "successors": wanted},
+        ),
+    )
+    return succession, result
+
+
+def membership_offers_make(*, succession: Succession) -> int:
+    """Offers each of the predecessor's members the same role at each successor.
+
+    Called by the carrying out, inside its transaction; someone already a member of a
+    successor is not offered it. Returns how many offers were made.
+    """
+    successors = list(succession.successors.all())
+    members = Membership.objects.filter(organisation=succession.predecessor).select_related("user")
+    already = set(
+        Membership.objects.filter(organisation__in=successors).values_list(
+            "user_id", "organisation_id"
+        )
+    )
+    offers = [
+        MembershipOffer(succession=succession, user=m.user, organisation=successor, role=m.role)
+        for m in members
+        if m.user.is_active
+        for successor in successors
+        if (m.user_id, successor.pk) not in already
+    ]
+    return len(MembershipOffer.objects.bulk_create(offers, ignore_conflicts=True))
+
+
+@transaction.atomic
+def membership_offers_accept(*, offers, by: User) -> int:
+    """Makes each offered person a member of the successor with the role they had.
+
+    An offer already accepted, or for someone who has since become a member, changes no
+    membership. Returns how many people became members.
+    """
+    made = 0
+    now = timezone.now()
+    for offer in (
+        MembershipOffer.objects.select_for_update()
+        .filter(pk__in=[o.pk for o in offers], accepted_at__isnull=True)
+        .select_related("user", "organisation")
+    ):
+        _, created = Membership.objects.get_or_create(
+            user=offer.user, organisation=offer.organisation, defaults={"role": offer.role}
+        )
+        offer.accepted_at, offer.accepted_by = now, by
+        offer.save(update_fields=["accepted_at", "accepted_by"])
+        if created:
+            made += 1
+            user_roles_changed(user=offer.user)
+            audit(
+                by,
+                "membership.offer_accepted",
+                offer.user,
+                organisation=offer.organisation,
+                changes={"role": [None, offer.role]},
+            )
+    return made
 
 
 # People: invitations, roles and removal.

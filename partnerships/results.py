@@ -252,7 +252,7 @@ def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
         organisations=tuple(
             scoring.OrganisationScore(
                 organisation_id=o.organisation_id,
-                name=o.organisation.name,
+                name=o.organisation.dated_name,  # history keeps its names
                 side=o.side,
                 score=o.score,
                 scored=o.scored,

@@ -27,7 +27,13 @@ def send_reminder(self, reminder_id: int) -> str:
 @shared_task
 def sweep_reminders() -> dict:
     """Beat runs this every REMINDER_SWEEP_SECONDS, on a queue of its own (the sweeps queue,
-    config/settings.py); `manage.py send_due_reminders` is its twin."""
+    config/settings.py); `manage.py send_due_reminders` is its twin.
+
+    Successions whose day has come are carried out first, so that no reminder goes to a body
+    that has ended (`manage.py carry_out_successions` is that part's twin)."""
+    from partnerships.services import successions
+
+    successions.carry_out_due()
     result = reminders.sweep()
     return {"created": result.created, "requeued": result.requeued, "queued": result.queued}
 

@@ -18,6 +18,7 @@ COPY; the same seed and day give the same data. Ten thousand partnerships take a
 minute (bench/README.md).
 """
 
+import csv
 import datetime
 import itertools
 import math
@@ -369,8 +370,11 @@ class _Area:
 
 
 class Generator:
-    def __init__(self, *, partnerships: int, seed: int, today: datetime.date):
+    def __init__(
+        self, *, partnerships: int, seed: int, today: datetime.date, icbs: list | None = None
+    ):
         self.n, self.today = partnerships, today
+        self.real_icbs = icbs
         self.rng = random.Random(seed)
         self.framework = Framework.objects.get(name="ACEVO Working in Partnership", version="2014")
         self.principles = list(
@@ -433,6 +437,9 @@ class Generator:
         }
         counts[Kind.ICB] = min(MAX_ICBS, counts[Kind.ICB])
         merged = counts[Kind.ICB] // 7
+        if self.real_icbs:
+            # Every real ICB as it was before April 2026: import_successions merges them.
+            counts[Kind.ICB], merged = len(self.real_icbs), 0
         table = self.table(Organisation)
         names = self._place_names()
         regions = list(Organisation.Region.values)
@@ -479,8 +486,11 @@ class Generator:
                     "successor_id": None,
                     "created_at": created,
                 }
+                if kind == Kind.ICB and self.real_icbs:
+                    real = self.real_icbs[number]
+                    row |= {"name": real["name"], "ods_code": real["ods_code"]}
                 if kind == Kind.ICB:
-                    region = regions[number % len(regions)]
+                    region = real["region"] if self.real_icbs else regions[number % len(regions)]
                     area = _Area(org_id, region, row["ods_code"], [next(names) for _ in range(20)])
                     row |= {"region": region, "icb_id": None}
                     row["active_from"] = datetime.date(2022, 7, 1)  # when ICBs began
@@ -907,6 +917,28 @@ def _copy(raw_cursor, table: str, columns, rows) -> int:
     return count
 
 
+def _real_icbs(path: str | None) -> list[dict] | None:
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as csv_file:
+            rows = [
+                {key.strip().lower(): (value or "").strip() for key, value in row.items() if key}
+                for row in csv.DictReader(csv_file)
+            ]
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+    regions = {value.lower(): value for value in Organisation.Region.values}
+    icbs = [
+        {"ods_code": row["ods_code"], "name": row["name"], "region": regions[row["region"].lower()]}
+        for row in rows
+        if row.get("ods_code") and row.get("region", "").lower() in regions
+    ]
+    if not icbs:
+        raise CommandError(f"{path} has no ICB with an ods_code, a name and an NHS region.")
+    return icbs
+
+
 class Command(BaseCommand):
     help = "Fills an empty PostgreSQL database with national-scale synthetic partnerships."
 
@@ -914,13 +946,22 @@ class Command(BaseCommand):
         parser.add_argument("--partnerships", type=int, required=True, help="How many, e.g. 10000.")
         parser.add_argument("--seed", type=int, default=1, help="The same seed, the same data.")
         parser.add_argument(
+            "--icbs",
+            default=None,
+            help=(
+                "A CSV of real ICBs (ods_code, name, region, as import_organisations reads): "
+                "the areas are those, all of them, none merged, so that import_successions "
+                "can carry their real successions out afterwards."
+            ),
+        )
+        parser.add_argument(
             "--today",
             type=datetime.date.fromisoformat,
             default=None,
             help="The day the history runs up to, as YYYY-MM-DD (default: today).",
         )
 
-    def handle(self, *args, partnerships, seed, today, **options):
+    def handle(self, *args, partnerships, seed, today, icbs=None, **options):
         if connection.vendor != "postgresql":
             raise CommandError("seed_scale writes with PostgreSQL's COPY: set DATABASE_URL.")
         if partnerships < 1:
@@ -933,7 +974,9 @@ class Command(BaseCommand):
         today = today or timezone.localdate()
         started = time.monotonic()
         with transaction.atomic():
-            counts = Generator(partnerships=partnerships, seed=seed, today=today).run()
+            counts = Generator(
+                partnerships=partnerships, seed=seed, today=today, icbs=_real_icbs(icbs)
+            ).run()
             generated = time.monotonic()
         counts["seconds to generate and copy"] = round(generated - started, 1)
         counts["seconds to commit"] = round(time.monotonic() - generated, 1)

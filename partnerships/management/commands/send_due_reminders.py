@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from partnerships.services import reminders
+from partnerships.services import reminders, successions
 
 
 class Command(BaseCommand):
@@ -13,6 +13,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        successions.carry_out_due()  # first, as beat's sweep does: none to an ended body
         result = reminders.sweep()
         plural = "" if result.created == 1 else "s"
         self.stdout.write(
