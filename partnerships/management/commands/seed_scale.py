@@ -484,6 +484,7 @@ class Generator:
                     "active_from": None,
                     "active_to": None,
                     "successor_id": None,
+                    "nation": "",  # England's bank holidays, as for a blank nation
                     "created_at": created,
                 }
                 if kind == Kind.ICB and self.real_icbs:
@@ -566,6 +567,7 @@ class Generator:
                     user_id=user_id,
                     organisation_id=org.id,
                     role=role,
+                    vcse_partnership_lead=False,
                     created_at=joined,
                 )
                 org.people.append((user_id, role))
