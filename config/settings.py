@@ -246,6 +246,13 @@ CELERY_TIMEZONE = TIME_ZONE
 RAG_GREEN_FROM = 4.0
 RAG_AMBER_FROM = 3.0
 
+# Candour (docs/permissions.md, "Who sees whose answers"). A review may be confidential by
+# side only when every side taking part has at least this many organisations, and at close a
+# side with fewer submitted is withheld, with every figure it could be worked out from.
+MIN_ORGANISATIONS_PER_SHOWN_SIDE = env_int("MIN_ORGANISATIONS_PER_SHOWN_SIDE", default=3)
+# Days a partner's reply to published results can still be changed after it is added.
+REPLY_WINDOW_DAYS = env_int("REPLY_WINDOW_DAYS", default=14)
+
 # Reports and exports (README, "Reports and exports"). Background workbooks wait under
 # MEDIA_ROOT/exports for the person who asked; the app serves them to that person only.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))

@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from organisations.models import Organisation, Side
 from partnerships import reports, scoring
 from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
+from partnerships.withholding import organisation_rows, shown
 
 # A cell that starts with one of these is read as a formula by spreadsheet programs
 # (OWASP, "CSV injection"); a leading apostrophe makes it plain text.
@@ -302,7 +303,7 @@ def _reviews_sheet(user, filters):
                 return
             last = chunk[-1][0]
             closed = [row[0] for row in chunk if row[4] == Review.State.CLOSED]
-            totals, principles = _stored_results(closed)
+            totals, principles = _stored_results(closed, user)
             for pk, code, name, review_code, state, opened, due, closed_on, rag in chunk:
                 index, score, lowest = totals.get(pk, (None, None, None))
                 yield (
@@ -334,13 +335,14 @@ def _timeliness(state, due, closed_on, today):
     return "overdue" if due < today else "open"
 
 
-def _stored_results(review_ids) -> tuple[dict, dict]:
-    """The stored results of closed reviews: {review id: (index, score, lowest)} and
+def _stored_results(review_ids, user) -> tuple[dict, dict]:
+    """The stored results of closed reviews as `user` may see them (withholding.shown):
+    {review id: (index, score, lowest)} and
     {(review id, principle number): (score, nhs, local government, vcse, spread)}."""
     if not review_ids:
         return {}, {}
     totals = ReviewResult.objects.filter(review__in=review_ids).values_list(
-        "review_id", "index", "score", "lowest"
+        "review_id", *(shown(name, user=user) for name in ("index", "score", "lowest"))
     )
     principles = (
         PrincipleResult.objects.filter(review__in=review_ids)
@@ -348,11 +350,10 @@ def _stored_results(review_ids) -> tuple[dict, dict]:
         .values_list(
             "review_id",
             "principle__number",
-            "score",
-            "nhs",
-            "local_government",
-            "vcse",
-            "spread",
+            *(
+                shown(name, user=user)
+                for name in ("score", "nhs", "local_government", "vcse", "spread")
+            ),
         )
     )
     return (
@@ -405,6 +406,12 @@ def ratings_queryset(user, filters):
     """The ratings file's rows, worked out by the database so each passes straight through."""
     return (
         reports.ratings_for(user, filters)
+        # A confidential review's ratings are each organisation's own (withholding).
+        .filter(
+            organisation_rows(
+                user, review="assessment__review", organisation="assessment__organisation"
+            )
+        )
         .order_by("assessment__review_id", "assessment__organisation__name", "statement_id")
         .values_list(
             # The free text is made inert here; the rest cannot start like a formula
@@ -536,7 +543,7 @@ def _excel_value(value):
 
 def workbook_rows(user, filters) -> int:
     """How big the workbook will be: the ratings are by far its largest sheet."""
-    return reports.ratings_for(user, filters).count()
+    return ratings_queryset(user, filters).count()
 
 
 def exports_dir(user) -> Path:

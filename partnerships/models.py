@@ -17,6 +17,7 @@ COMMENT_MAX_LENGTH = 2_000  # a rating's or a health check entry's comment
 DESCRIPTION_MAX_LENGTH = 2_000  # an action's description
 CONCERN_TEXT_MAX_LENGTH = 2_000  # what happened, what the raiser would like, the response
 CONCERN_NOTE_MAX_LENGTH = 500  # the sentence closing or withdrawing a concern
+REPLY_MAX_LENGTH = 2_000  # a partner's reply to published results
 
 
 class RAG(models.TextChoices):
@@ -262,7 +263,17 @@ class Review(models.Model):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
+    class Visibility(models.TextChoices):
+        """Who sees whose figures (docs/permissions.md, "Who sees whose answers")."""
+
+        OPEN = "open", "Open"
+        CONFIDENTIAL = "confidential", "Confidential by side"
+
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Chosen by the lead when opening; fixed once any answer is saved (services.reviews).
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.OPEN
+    )
     # Indexed (a foreign key): the partnership page's history, the dashboard's latest review,
     # the trend and the report's closed reviews per partnership.
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reviews")
@@ -316,6 +327,10 @@ class Review(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.visibility == self.Visibility.CONFIDENTIAL
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -379,6 +394,9 @@ class Rating(models.Model):
     # None is "Don't know": answered, but not scored.
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
+    # The writer's choice: shared with the partners (attributed as the review's visibility
+    # says) or kept within their organisation, the default and that of earlier comments.
+    comment_shared = models.BooleanField("share the comment with the partners", default=False)
 
     class Meta:
         ordering = ["assessment", "statement"]
@@ -433,6 +451,11 @@ class ReviewResult(models.Model):
     local_government_submitted = models.PositiveSmallIntegerField(default=0)
     vcse_submitted = models.PositiveSmallIntegerField(default=0)
     other_submitted = models.PositiveSmallIntegerField(default=0)
+    # Confidential reviews: what the partners may not see, decided at close by
+    # scoring.withheld_figures and applied to each reader by partnerships.withholding.
+    # The score, index and overall band go together; min_per_side is the threshold used.
+    score_withheld = models.BooleanField(default=False)
+    min_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -468,6 +491,13 @@ class PrincipleResult(models.Model):
     vcse_organisations = models.PositiveSmallIntegerField(default=0)
     gap = figure("gap")  # NHS side − VCSE side, unrounded: the report orders by it
     spread = figure("spread")  # highest − lowest organisation score
+    # Confidential reviews: the figures the partners may not see (scoring.withheld_figures).
+    score_withheld = models.BooleanField(default=False)
+    nhs_withheld = models.BooleanField(default=False)
+    local_government_withheld = models.BooleanField(default=False)
+    vcse_withheld = models.BooleanField(default=False)
+    gap_withheld = models.BooleanField(default=False)
+    spread_withheld = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["review", "principle__number"]
@@ -512,6 +542,45 @@ class OrganisationResult(models.Model):
 
     def __str__(self):
         return f"{self.organisation}, {self.principle}, in {self.review}"
+
+
+class Reply(models.Model):
+    """A partner organisation's response to a closed review's published results: one each,
+    changeable for REPLY_WINDOW_DAYS after it is added, then fixed."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed by the unique constraint (review first): the results page reads a review's.
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="replies")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # The organisation's side when it replied: a confidential review attributes it so.
+    side = models.CharField(max_length=20)
+    text = models.TextField("response", max_length=REPLY_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["review", "created_at", "id"]
+        verbose_name_plural = "replies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "organisation"], name="reply_one_per_organisation"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="reply_not_empty"),
+            length_limit("text", REPLY_MAX_LENGTH, name="reply_text_length", label="Response"),
+        ]
+
+    def __str__(self):
+        return f"Reply of {self.organisation} to {self.review}"
+
+    def changeable_until(self) -> datetime.datetime:
+        return self.created_at + datetime.timedelta(days=settings.REPLY_WINDOW_DAYS)
+
+    @property
+    def is_changeable(self) -> bool:
+        return timezone.now() < self.changeable_until()
 
 
 class HealthCheck(models.Model):
@@ -870,6 +939,7 @@ class Reminder(models.Model):
         CONCERN_CLOSED = "concern_closed", "Concern closed"
         CONCERN_WITHDRAWN = "concern_withdrawn", "Concern withdrawn"
         CONCERN_ESCALATED = "concern_escalated", "Concern escalated"
+        REPLY_ADDED = "reply_added", "Partner replied to results"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -978,7 +1048,7 @@ class Reminder(models.Model):
                     concern__isnull=True,
                 )
                 | Q(
-                    kind="results_published",
+                    kind__in=["results_published", "reply_added"],
                     review__isnull=False,
                     assessment__isnull=True,
                     action__isnull=True,

@@ -44,6 +44,7 @@ from partnerships.models import (
     Review,
     ReviewResult,
 )
+from partnerships.withholding import shown, withheld_from
 from principles.models import Framework
 
 # A partnership's scores are compared with its ICB's or region's average only when that
@@ -382,30 +383,32 @@ def build_report(user, filters: Filters, *, page: int = 1, per_page: int = HEATM
     report.overdue, report.open_not_due = still_open["overdue"], still_open["not_due"]
 
     latest = latest_reviews(closed)
-    _summaries(report, latest)
-    _bands(report, latest)
-    _gaps(report, latest)
-    _heatmap(report, latest, page, per_page)
-    _quarters(report, closed)
+    _summaries(report, latest, user)
+    _bands(report, latest, user)
+    _gaps(report, latest, user)
+    _heatmap(report, latest, page, per_page, user)
+    _quarters(report, closed, user)
     return report
 
 
-def _summaries(report, latest):
+def _summaries(report, latest, user):
     """Per principle: the average, lowest and highest stored score of the latest reviews,
-    and how many are red, amber and green as each partnership's results page shows them."""
+    and how many are red, amber and green as each partnership's results page shows them.
+    A score a confidential review withholds from the person is left out of all of them."""
     green_floor, amber_floor = _band_floors()
+    score = shown("score", user=user)
     rows = (
         PrincipleResult.objects.filter(review__in=latest)
         .order_by()
         .values_list("principle__number")
         .annotate(
-            scored=Count("score"),
-            average=Avg("score"),
-            lowest=Min("score"),
-            highest=Max("score"),
-            red=Count("pk", filter=Q(score__lt=amber_floor)),
-            amber=Count("pk", filter=Q(score__gte=amber_floor, score__lt=green_floor)),
-            green=Count("pk", filter=Q(score__gte=green_floor)),
+            scored=Count(score),
+            average=Avg(score),
+            lowest=Min(score),
+            highest=Max(score),
+            red=Count(score, filter=Q(score__lt=amber_floor)),
+            amber=Count(score, filter=Q(score__gte=amber_floor, score__lt=green_floor)),
+            green=Count(score, filter=Q(score__gte=green_floor)),
         )
     )
     by_number = {number: figures for number, *figures in rows}
@@ -434,11 +437,15 @@ def _band_of(index) -> int:
     return min(int(scoring.shown_index(index)) // 10 * 10, INDEX_BANDS[-1])
 
 
-def _bands(report, latest):
+def _bands(report, latest, user):
     """The latest reviews' indexes in bands of ten, and their average, in one query: the
     stored indexes counted by value. The average is worked out from those counts, exactly
     (a second pass over the same rows cost a platform admin's report some 25 ms)."""
-    stored = ReviewResult.objects.filter(review__in=latest, index__isnull=False).order_by()
+    stored = (
+        ReviewResult.objects.filter(review__in=latest, index__isnull=False)
+        .exclude(withheld_from(user))
+        .order_by()
+    )
     counts = dict.fromkeys(INDEX_BANDS, 0)
     total, reviews = Decimal(0), 0
     for index, count in stored.values_list("index").annotate(Count("pk")):
@@ -449,11 +456,13 @@ def _bands(report, latest):
     report.average_index = _average(total / reviews) if reviews else None
 
 
-def _gaps(report, latest):
-    """The largest gaps as shown, biggest first; equal ones by partnership, then principle."""
+def _gaps(report, latest, user):
+    """The largest gaps as shown, biggest first; equal ones by partnership, then principle.
+    A gap a confidential review withholds from the person is not among them."""
     gaps = (
         PrincipleResult.objects.filter(review__in=latest, gap__isnull=False)
         .exclude(gap=0)
+        .exclude(withheld_from(user, "gap"))
         .annotate(size=Abs("gap"))
         .order_by()
     )
@@ -480,7 +489,7 @@ def _gaps(report, latest):
     report.gaps = shown[:LARGEST_GAPS]
 
 
-def _heatmap(report, latest, page, per_page):
+def _heatmap(report, latest, page, per_page, user):
     pages = max(1, -(-report.reviewed // per_page))
     page = min(max(1, page), pages)
     report.heatmap_page, report.heatmap_pages = page, pages
@@ -494,16 +503,16 @@ def _heatmap(report, latest, page, per_page):
             "partnership__name",
             "code",
             "closed_on",
-            "result__index",
-            "result__score",
-            "result__lowest",
+            shown("result__index", user=user),
+            shown("result__score", user=user),
+            shown("result__lowest", user=user),
         )[start : start + per_page]
     )
     scores = {}
     for review_id, number, score in (
         PrincipleResult.objects.filter(review__in=[review[0] for review in reviews])
         .order_by()
-        .values_list("review_id", "principle__number", "score")
+        .values_list("review_id", "principle__number", shown("score", user=user))
     ):
         scores[review_id, number] = score
     numbers = [number for number, _ in report.principles]
@@ -524,9 +533,9 @@ def _heatmap(report, latest, page, per_page):
     ]
 
 
-def _quarters(report, closed):
+def _quarters(report, closed, user):
     """Every closed review of the report, by the quarter it closed in: the average stored
-    score per principle and the average index."""
+    score per principle and the average index, of the figures the person may see."""
     when = {
         "year": ExtractYear("review__closed_on"),
         "quarter": ExtractQuarter("review__closed_on"),
@@ -536,13 +545,13 @@ def _quarters(report, closed):
         ReviewResult.objects.filter(review__in=reviews)
         .order_by()
         .values(**when)
-        .annotate(average=Avg("index"), reviews=Count("pk"))
+        .annotate(average=Avg(shown("index", user=user)), reviews=Count("pk"))
     )
     scores = (
         PrincipleResult.objects.filter(review__in=reviews)
         .order_by()
         .values(**when, number=F("principle__number"))
-        .annotate(average=Avg("score"))
+        .annotate(average=Avg(shown("score", user=user)))
     )
     by_quarter = {(row["year"], row["quarter"]): (row, {}) for row in totals}
     for row in scores:
@@ -582,8 +591,9 @@ def group_averages(user, partnership: Partnership, framework: Framework) -> list
     averages = []
     for kind, name, filters in groups:
         latest = latest_reviews(closed_reviews_for(user, filters))
+        index = shown("index", user=user)
         totals = ReviewResult.objects.filter(review__in=latest).aggregate(
-            average=Avg("index"), size=Count("index")
+            average=Avg(index), size=Count(index)
         )
         size = totals["size"]
         enough = size >= MIN_GROUP_FOR_AVERAGE
@@ -593,7 +603,7 @@ def group_averages(user, partnership: Partnership, framework: Framework) -> list
                 PrincipleResult.objects.filter(review__in=latest)
                 .order_by()
                 .values_list("principle__number")
-                .annotate(Avg("score"))
+                .annotate(average=Avg(shown("score", user=user)))
             )
             scores = {number: _average(average) for number, average in rows}
         averages.append(

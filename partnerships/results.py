@@ -9,6 +9,7 @@ stored rows, through the functions below or in SQL over the same tables.
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
@@ -22,6 +23,7 @@ from partnerships.models import (
     Review,
     ReviewResult,
 )
+from partnerships.withholding import withhold
 from principles.models import Framework
 
 
@@ -77,13 +79,17 @@ def _answers_by_review(review_ids) -> dict[int, list[scoring.OrganisationAnswers
     return by_review
 
 
-def _score(answers, framework, shape) -> scoring.ReviewResult:
-    return scoring.score_review(
+def _score(review, answers, framework, shape) -> scoring.ReviewResult:
+    result = scoring.score_review(
         answers,
         {number: count for number, (_, _, count) in shape.items()},
         principle_names={number: name for number, (_, name, _) in shape.items()},
         framework_version=str(framework),
     )
+    if review.is_confidential:
+        # Decided once, at close, with the threshold of the day (docs/permissions.md).
+        return scoring.withheld_figures(result, settings.MIN_ORGANISATIONS_PER_SHOWN_SIDE)
+    return result
 
 
 def _rows(review_id: int, result: scoring.ReviewResult, shape):
@@ -95,6 +101,8 @@ def _rows(review_id: int, result: scoring.ReviewResult, shape):
         principles_scored=result.principles_scored,
         lowest=result.lowest,
         **{f"{side}_submitted": result.submitted.get(side, 0) for side in scoring.SIDE_ORDER},
+        score_withheld="score" in result.withheld,
+        min_per_side=result.min_per_side,
     )
     principle_rows, organisation_rows = [], []
     for p in result.principles:
@@ -108,6 +116,7 @@ def _rows(review_id: int, result: scoring.ReviewResult, shape):
                 spread=p.spread,
                 **{side: p.side_means[side] for side in scoring.SIDES},
                 **{f"{side}_organisations": p.side_counts[side] for side in scoring.SIDES},
+                **{f"{name}_withheld": name in p.withheld for name in scoring.WITHHOLDABLE},
             )
         )
         organisation_rows += [
@@ -129,7 +138,7 @@ def review_result_compute(review: Review) -> scoring.ReviewResult:
     """The result of a review from its submitted assessments' ratings, not stored."""
     framework = review.framework
     answers = _answers_by_review([review.pk]).get(review.pk, [])
-    return _score(answers, framework, _framework_shape(framework))
+    return _score(review, answers, framework, _framework_shape(framework))
 
 
 @transaction.atomic
@@ -159,7 +168,7 @@ def review_results_store(reviews, *, replace: bool = False) -> int:
         answers = _answers_by_review([review.pk for review in group])
         for review in group:
             review_row, principles, organisations = _rows(
-                review.pk, _score(answers.get(review.pk, []), framework, shape), shape
+                review.pk, _score(review, answers.get(review.pk, []), framework, shape), shape
             )
             review_rows.append(review_row)
             principle_rows += principles
@@ -237,6 +246,8 @@ def _load(reviews, *, organisations_of: int | None = None) -> dict[int, scoring.
             lowest=total.lowest,
             framework_version=str(framework),
             submitted={side: getattr(total, f"{side}_submitted") for side in scoring.SIDE_ORDER},
+            withheld=frozenset({"score"}) if total.score_withheld else frozenset(),
+            min_per_side=total.min_per_side,
         )
     return found
 
@@ -267,13 +278,23 @@ def _principle(row, number, name, organisations) -> scoring.PrincipleResult:
         score=row.score if row else None,
         gap=row.gap if row else None,
         spread=row.spread if row else None,
+        withheld=frozenset(
+            name for name in scoring.WITHHOLDABLE if row and getattr(row, f"{name}_withheld")
+        ),
     )
 
 
-def review_result(review: Review) -> scoring.ReviewResult:
-    """The stored result of one closed review, with each organisation's scores."""
+def stored_result(review: Review) -> scoring.ReviewResult:
+    """The whole stored result of one closed review, each organisation's scores included:
+    for checks and recomputing. What a person is shown goes through `review_result`."""
     review = Review.objects.select_related("result", "framework").get(pk=review.pk)
     return _load([review], organisations_of=review.pk)[review.pk]
+
+
+def review_result(review: Review, *, user) -> scoring.ReviewResult:
+    """The stored result of one closed review, with each organisation's scores, as `user`
+    may see it (withholding.withhold)."""
+    return withhold(stored_result(review), user=user)
 
 
 def _trend_reviews(review: Review) -> list[Review]:
@@ -288,16 +309,19 @@ def _trend_reviews(review: Review) -> list[Review]:
     )
 
 
-def partnership_trend(review: Review) -> scoring.Trend:
-    """Closed reviews of the review's partnership on its framework version, oldest first."""
+def partnership_trend(review: Review, *, user) -> scoring.Trend:
+    """Closed reviews of the review's partnership on its framework version, oldest first,
+    each as `user` may see it."""
     reviews = _trend_reviews(review)
     results = _load(reviews)
-    return scoring.trend((r.closed_on, results[r.pk]) for r in reviews)
+    return scoring.trend((r.closed_on, withhold(results[r.pk], user=user)) for r in reviews)
 
 
-def review_result_and_trend(review: Review) -> tuple[scoring.ReviewResult, scoring.Trend]:
-    """The review's result with each organisation's scores, and its partnership's trend:
-    one load, since a closed review is itself a point of its partnership's trend."""
+def review_result_and_trend(review: Review, *, user) -> tuple[scoring.ReviewResult, scoring.Trend]:
+    """The review's result with each organisation's scores, and its partnership's trend,
+    each review as `user` may see it: one load, since a closed review is itself a point of
+    its partnership's trend."""
     reviews = _trend_reviews(review)
-    results = _load(reviews, organisations_of=review.pk)
+    loaded = _load(reviews, organisations_of=review.pk)
+    results = {pk: withhold(result, user=user) for pk, result in loaded.items()}
     return results[review.pk], scoring.trend((r.closed_on, results[r.pk]) for r in reviews)

@@ -22,7 +22,7 @@ flags: a file's figure rounds to the page's (see `shown`).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -45,6 +45,11 @@ SCREEN, FILE = 1, 2
 
 SIDE_ORDER = (*SIDES, OTHER)  # every side an organisation may have, in listing order
 _SIDE_NAMES = {NHS: "NHS", LOCAL_GOVERNMENT: "local government", VCSE: "VCSE"}
+
+
+def side_name(side: str) -> str:
+    """How a side is named in a sentence: "NHS", "local government", "VCSE", "other"."""
+    return _SIDE_NAMES.get(side, "other")
 
 
 # How a figure reads. Every page, PDF, CSV and workbook calls these; nothing else rounds a
@@ -156,6 +161,9 @@ class PrincipleResult:
     score: Decimal | None  # the partnership's score, 1–5
     gap: Decimal | None  # NHS-side mean − VCSE-side mean, unrounded
     spread: Decimal | None  # highest − lowest organisation score
+    # Confidential reviews: the figures the partners may not see (withheld_figures): any of
+    # WITHHOLDABLE. partnerships.withholding blanks them for a reader who may not see them.
+    withheld: frozenset[str] = frozenset()
 
     @property
     def rag(self) -> str | None:
@@ -172,6 +180,8 @@ class PrincipleResult:
     @property
     def gap_reason(self) -> str | None:
         """Why there is no gap, when there is none."""
+        if self.gap is None and "gap" in self.withheld:
+            return "Withheld: it would show a side too small to be shown"
         nhs, vcse = self.side_means[NHS], self.side_means[VCSE]
         if nhs is None and vcse is None:
             return "Neither an NHS nor a VCSE partner has a score for this principle"
@@ -191,6 +201,13 @@ class ReviewResult:
     framework_version: str | None = None
     # Organisations that submitted, per side (OTHER included), whether or not they scored.
     submitted: dict[str, int] = field(default_factory=dict)
+    # Confidential reviews: {"score"} when the partners may not see the score, the index and
+    # the overall band (withheld_figures); min_per_side is the threshold the review closed
+    # with (None for an open review); hidden is set by partnerships.withholding when the
+    # withheld figures, and other organisations' scores, have been taken out for a reader.
+    withheld: frozenset[str] = frozenset()
+    min_per_side: int | None = None
+    hidden: bool = False
 
     def principle(self, number: int) -> PrincipleResult:
         return next(p for p in self.principles if p.number == number)
@@ -207,6 +224,77 @@ class ReviewResult:
     @property
     def rag(self) -> str | None:
         return overall_rag(self.score, self.lowest)
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.min_per_side is not None
+
+    @property
+    def withheld_sides(self) -> tuple[str, ...]:
+        """Sides too small to be shown in some principle, in side order."""
+        found = {side for p in self.principles for side in SIDES if side in p.withheld}
+        return tuple(side for side in SIDES if side in found)
+
+    @property
+    def small_sides(self) -> tuple[str, ...]:
+        """Sides withheld for having too few organisations (not merely beside one)."""
+        if self.min_per_side is None:
+            return ()
+        return tuple(
+            side
+            for side in self.withheld_sides
+            if any(
+                side in p.withheld and 0 < p.side_counts[side] < self.min_per_side
+                for p in self.principles
+            )
+            or 0 < self.submitted.get(side, 0) < self.min_per_side
+        )
+
+
+# The figures a confidential review may withhold from its partners: a principle's score,
+# each side's mean, the gap and the spread, and the review's score (with its index and band).
+WITHHOLDABLE = ("score", *SIDES, "gap", "spread")
+
+
+def withheld_figures(result: ReviewResult, min_per_side: int) -> ReviewResult:
+    """A confidential review's result marked with what its partners may not see; decided
+    once, when it closes (docs/permissions.md, "Who sees whose answers").
+
+    In each principle a side mean is withheld when fewer than `min_per_side` organisations
+    of that side submitted, or scored the principle: with fewer, one of them could read
+    another's score from it. Then every figure it could be worked out from goes too: the
+    partnership's score (the mean of the side means, so the score and the other sides give
+    it), the gap when it involves that side, and a lone side left beside it (with two sides,
+    the partnership's score and the other side are enough to derive it). Any principle's
+    score withheld withholds the review's score, index and band, which are their mean. The
+    spread, a figure about single organisations, is always withheld.
+    """
+    principles = []
+    for p in result.principles:
+        withheld = {"spread"}
+        present = [side for side in SIDES if p.side_means[side] is not None]
+        small = {
+            side
+            for side in present
+            if p.side_counts[side] < min_per_side or result.submitted.get(side, 0) < min_per_side
+        }
+        if small:
+            withheld |= small | {"score"}
+            left = [side for side in present if side not in small]
+            if len(left) == 1:
+                withheld.add(left[0])
+        if NHS in withheld or VCSE in withheld:
+            withheld.add("gap")
+        principles.append(replace(p, withheld=frozenset(withheld)))
+    review_withheld = (
+        frozenset({"score"}) if any("score" in p.withheld for p in principles) else frozenset()
+    )
+    return replace(
+        result,
+        principles=tuple(principles),
+        withheld=review_withheld,
+        min_per_side=min_per_side,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from config.limits import refuse_longer
 from partnerships.models import Action, Concern, HealthCheck, HealthCheckEntry, Rating, Review
+from partnerships.models import Action, HealthCheck, HealthCheckEntry, Rating, Reply, Review
 from principles.models import Framework, Principle, Statement
 from tests.conftest import submit
 
@@ -23,6 +24,7 @@ LIMITS = [
     (Concern, "what_happened", 2_000),
     (Concern, "would_like", 2_000),
     (Concern, "response", 2_000),
+    (Reply, "text", 2_000),
     (Framework, "source", 1_000),
     (Principle, "definition", 2_000),
     (Principle, "guidance", 5_000),
@@ -70,6 +72,9 @@ def rows(world, carol, concern):
         health_check=health_check,
         principle=world["open_review"].framework.principles.first(),
         rag="green",
+    )
+    Reply.objects.create(
+        review=world["closed_review"], organisation=world["charity"], side="vcse", text="Fair"
     )
     return {model: model.objects.first() for model, _, _ in LIMITS}
 

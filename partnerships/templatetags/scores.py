@@ -34,3 +34,36 @@ def index(value):
 def band(value):
     """The band of a score as shown: red, amber or green (or None)."""
     return scoring.rag_for(value)
+
+
+WITHHELD = "Withheld"
+
+
+@register.filter
+def figure(principle, name):
+    """A principle's figure ("score", "spread" or a side) as `score` shows it, or "Withheld"
+    where a confidential review withholds it from the reader (partnerships.withholding)."""
+    if name == "score":
+        value = principle.score
+    elif name == "spread":
+        value = principle.spread
+    else:
+        value = principle.side_means[name]
+    if value is None and name in principle.withheld:
+        return WITHHELD
+    return score(value)
+
+
+@register.filter
+def headline_index(result):
+    """A result's index as `index` shows it, or "Withheld"."""
+    if result.index is None and "score" in result.withheld:
+        return WITHHELD
+    return index(result.index)
+
+
+@register.filter
+def side_names(sides):
+    """("nhs", "vcse") → "NHS and VCSE"."""
+    names = [scoring.side_name(side) for side in sides]
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""

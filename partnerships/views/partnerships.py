@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from partnerships import withholding
 from partnerships.access import (
     can_manage,
     get_partnership,
@@ -35,8 +36,13 @@ def dashboard(request):
     listed = visible.filter(name__icontains=name) if name else visible
     # Soonest review due first; a partnership with no date set comes last, then by name.
     listed = listed.with_summary().order_by(F("next_review_due").asc(nulls_last=True), "name", "pk")
+    page = Paginator(listed, DASHBOARD_PAGE_SIZE).get_page(number)
+    for partnership in page:
+        latest = partnership.latest_result()
+        partnership.shown_result = withholding.headline(latest, user=request.user)
+        partnership.shown_review = latest.review if latest else None
     context = {
-        "page": Paginator(listed, DASHBOARD_PAGE_SIZE).get_page(number),
+        "page": page,
         "name": name,
         "page_query": urlencode({"name": name}) if name else "",
         "waiting": Assessment.objects.waiting_for(request.user),
@@ -51,6 +57,9 @@ def partnership_detail(request, code):
         Partnership.objects.visible_to(request.user).select_related("icb", "framework"), code=code
     )
     participants = partnership.participants.select_related("organisation", "lead_contact")
+    reviews = list(partnership.reviews.select_related("result").order_by("-opened_on", "-id"))
+    for review in reviews:
+        review.shown = withholding.headline(getattr(review, "result", None), user=request.user)
     open_actions = (
         partnership.actions.filter(status=Action.Status.OPEN)
         .select_related("owner_organisation", "owner", "principle")
@@ -63,7 +72,7 @@ def partnership_detail(request, code):
             "partnership": partnership,
             "participants": [p for p in participants if p.left_on is None],
             "former_participants": [p for p in participants if p.left_on is not None],
-            "reviews": partnership.reviews.select_related("result").order_by("-opened_on", "-id"),
+            "reviews": reviews,
             # The open actions due soonest; the action list pages through the rest.
             "actions": open_actions[:PARTNERSHIP_ACTIONS_SHOWN],
             "open_actions": open_actions.count(),

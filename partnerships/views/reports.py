@@ -190,7 +190,7 @@ def _partnership_context(request, partnership) -> dict:
     }
     if review is None:
         return context
-    result, trend = results.review_result_and_trend(review)
+    result, trend = results.review_result_and_trend(review, user=request.user)
     principles = result.principles
     health = HealthCheck.objects.filter(review=review).first()
     entries = (

@@ -168,7 +168,7 @@ def review_close(request, code, review_code):
 def review_results(request, code, review_code):
     review = _get_review(request, code, review_code)
     require_results_published(review)
-    result, trend = results.review_result_and_trend(review)
+    result, trend = results.review_result_and_trend(review, user=request.user)
     health = HealthCheck.objects.filter(review=review).first()
     health_by_number = (
         {e.principle.number: e for e in health.entries.select_related("principle")}

@@ -238,7 +238,7 @@ def expected_latest(partnerships, *, closed_from=None, closed_to=None) -> dict:
             reviews = reviews.filter(closed_on__lte=closed_to)
         review = reviews.order_by("-closed_on", "-id").first()
         if review is not None:
-            found[partnership] = (review, results.review_result(review))
+            found[partnership] = (review, results.stored_result(review))
     return found
 
 

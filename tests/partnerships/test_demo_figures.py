@@ -117,7 +117,7 @@ def test_the_report_shows_each_partnerships_index_and_scores_as_its_results_page
 
 
 def test_the_reports_principle_averages_are_the_means_of_the_results_scores(admin):
-    found = [results.review_result(review) for review in latest_reviews()]
+    found = [results.stored_result(review) for review in latest_reviews()]
     expected = {}
     for principle in found[0].principles:
         scores = [r.principle(principle.number).score for r in found]
@@ -133,7 +133,7 @@ def test_the_reports_principle_averages_are_the_means_of_the_results_scores(admi
 
 def test_the_reports_average_index_is_the_mean_of_the_results_indexes(admin):
     reviews = latest_reviews()
-    indexes = [results.review_result(review).index for review in reviews]
+    indexes = [results.stored_result(review).index for review in reviews]
     pages = [results_page(admin, review)[0] for review in reviews]
     scored = [value for value in indexes if value is not None]
 

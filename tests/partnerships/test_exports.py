@@ -107,7 +107,7 @@ def test_the_reviews_csv_holds_the_stored_results_and_agrees_with_the_page(clien
     latest = expected_latest(seeded.north_partnerships + seeded.south_partnerships)
 
     for review in reviews.filter(state=Review.State.CLOSED):
-        row, result = rows[str(review.code)], results.review_result(review)
+        row, result = rows[str(review.code)], results.stored_result(review)
         assert row["index"] == _text(scoring.shown_index(result.index, 1))
         assert row["partners_rating"] == (result.rag or "")
         expected_timeliness = "on_time" if review.closed_on <= review.due_on else "late"
@@ -178,7 +178,7 @@ def test_the_partners_rating_is_never_green_with_a_red_principle(
     results page (the weakest link)."""
     strong = {n: ([5] * 4, [5] * 4) for n in range(1, 7)}
     review = assessed("Weak link", framework, icb, charity, {**strong, 7: ([1] * 4, [1] * 4)})
-    result = results.review_result(review)
+    result = results.stored_result(review)
     assert scoring.rag_for(result.score) == "green" and result.rag == "amber"
     (row,) = _rows(_csv(client, ada, "reviews")[1])
     assert row["partners_rating"] == "amber"

@@ -149,7 +149,7 @@ def test_it_shows_the_stored_results(client, ada, seeded):
     by_quarter = {}
     for review in Review.objects.filter(state=Review.State.CLOSED):
         key = f"{review.closed_on.year} Q{(review.closed_on.month - 1) // 3 + 1}"
-        by_quarter.setdefault(key, []).append(results.review_result(review))
+        by_quarter.setdefault(key, []).append(results.stored_result(review))
     trend = page["trend"]
     assert trend[0][1:] == sorted(by_quarter)
     assert trend[1][1:] == [str(len(by_quarter[q])) for q in sorted(by_quarter)]
@@ -169,7 +169,7 @@ def test_band_counts_are_each_results_pages_bands(client, ada, seeded, framework
     """Each principle's red, amber and green counts are the bands that the partnerships'
     results pages show: rag_for of each latest review's stored score, 3.958… green."""
     review = assessed("Edge partnership", framework, icb, charity, EDGES)
-    edge = results.review_result(review)
+    edge = results.stored_result(review)
     assert Decimal("3.95") <= edge.principle(1).score < 4
     assert Decimal("2.95") <= edge.principle(4).score < 3
     assert [edge.principle(n).rag for n in (1, 4)] == ["green", "amber"]
@@ -189,7 +189,7 @@ def test_a_gap_is_flagged_by_the_figures_shown(client, ada, framework, icb, char
     """A gap is the shown NHS side minus the shown VCSE side, and flagged as it reads: 0.42
     shows as 3.8 − 3.3 = 0.5 (watch), 0.92 as 4.3 − 3.3 = 1.0 (significant)."""
     review = assessed("Edge partnership", framework, icb, charity, EDGES)
-    edge = results.review_result(review)
+    edge = results.stored_result(review)
     assert edge.principle(2).gap < Decimal("0.5") and edge.principle(3).gap < 1
     rows = {row[1].split(".")[0]: row[2:] for row in tables(_report(client, ada).text)["gaps"][1:]}
     assert rows["2"] == ["3.8", "3.3", "+0.5 Watch"]
@@ -292,7 +292,7 @@ def test_stored_figures_on_a_boundary_read_as_their_results_pages(client, ada, f
     ]
     # As each partnership's results page reads its stored result.
     for review in Review.objects.filter(state=Review.State.CLOSED):
-        result = results.review_result(review)
+        result = results.stored_result(review)
         cells = heatmap[review.partnership.name]
         for p, cell in zip(result.principles, cells[1:], strict=True):
             assert cell == (f"{score(p.score)} {p.rag.capitalize()}" if p.rag else "–")

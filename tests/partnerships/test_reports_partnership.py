@@ -111,7 +111,7 @@ def test_a_partnership_without_a_closed_review_says_so(client, carol, partnershi
 
 def test_it_matches_the_results_page(client, carol, seeded, partnership):
     review, _ = expected_latest([partnership])[partnership]
-    result = results.review_result(review)
+    result = results.stored_result(review)
     page = tables(_get(client, carol, partnership).text)["scores"]
     for row, principle in zip(page[1:], result.principles, strict=True):
         assert row[2] == score(principle.side_means["nhs"])

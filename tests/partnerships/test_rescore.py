@@ -53,7 +53,7 @@ def test_rescore_stores_the_scoring_modules_result(partnership, icb, charity):
     assert _rescore() == "Stored the result of 1 closed review.\n"
 
     # Read back from the database, every figure is the scoring module's to the last place.
-    assert results.review_result(review) == results.review_result_compute(review)
+    assert results.stored_result(review) == results.review_result_compute(review)
     assert PrincipleResult.objects.filter(review=review).count() == 7
     assert OrganisationResult.objects.filter(review=review).count() == 14
 
@@ -78,15 +78,15 @@ def test_rescore_is_safe_to_run_again(partnership, icb, charity):
 def test_rescore_all_works_every_result_out_again(partnership, icb, charity):
     review = _written_closed(partnership, icb, charity)
     _rescore()
-    before = results.review_result(review)
+    before = results.stored_result(review)
     # As if the scoring rules had changed: the stored result no longer matches the ratings.
     Rating.objects.filter(assessment__review=review, score=4).update(score=5)
 
     assert _rescore() == "Stored the results of 0 closed reviews.\n"
-    assert results.review_result(review) == before
+    assert results.stored_result(review) == before
     assert _rescore("--all") == "Stored the result of 1 closed review.\n"
-    assert results.review_result(review) == results.review_result_compute(review)
-    assert results.review_result(review) != before
+    assert results.stored_result(review) == results.review_result_compute(review)
+    assert results.stored_result(review) != before
     assert ReviewResult.objects.count() == 1
 
 
@@ -99,7 +99,7 @@ def test_closing_a_review_stores_its_result(open_review, carol, alice, icb, char
 
     stored = ReviewResult.objects.get(review=open_review)
     assert (stored.nhs_submitted, stored.vcse_submitted, stored.other_submitted) == (1, 1, 0)
-    assert results.review_result(open_review) == results.review_result_compute(open_review)
+    assert results.stored_result(open_review) == results.review_result_compute(open_review)
 
 
 def test_a_result_is_stored_only_for_a_closed_review(open_review):
@@ -110,4 +110,4 @@ def test_a_result_is_stored_only_for_a_closed_review(open_review):
 def test_a_closed_review_without_a_stored_result_is_named(partnership, icb, charity):
     review = _written_closed(partnership, icb, charity)
     with pytest.raises(results.NotStored, match="rescore"):
-        results.review_result(review)
+        results.stored_result(review)

@@ -46,7 +46,7 @@ def test_it_shows_the_scoring_modules_numbers(client, bob, scored_review):
     client.force_login(bob)
     response = client.get(_url(scored_review))
     assert response.status_code == 200
-    result = results.review_result(scored_review)
+    result = results.stored_result(scored_review)
     transparency = result.principle(2)
     # Hand-worked: NHS 5.0, VCSE 2.0, partnership (5 + 2) / 2 = 3.5, gap +3.0.
     assert (transparency.side_means["nhs"], transparency.side_means["vcse"]) == (5.0, 2.0)
@@ -125,7 +125,7 @@ def test_it_shows_the_trend_on_the_same_framework(
     client.force_login(bob)
     text = client.get(_url(later)).text
     assert 'data-testid="trend"' in text
-    trend = results.partnership_trend(later)
+    trend = results.partnership_trend(later, user=bob)
     assert [round(i) for i in trend.index] == [73, 100]
 
 
@@ -258,8 +258,8 @@ def test_it_says_how_a_partner_of_no_side_counts(client, bob, open_review, icb, 
     assert said.startswith('data-testid="of-no-side">Valley Housing Co-op is neither NHS')
     assert "count in the spread" in said and "join no side" in said
     # The ICB's 4s alone make the partnership's scores: the co-op's 1s move only the spread.
-    assert results.review_result(open_review).principle(1).score == 4
-    assert results.review_result(open_review).principle(1).spread == 3
+    assert results.stored_result(open_review).principle(1).score == 4
+    assert results.stored_result(open_review).principle(1).spread == 3
 
 
 def test_it_states_the_display_rule_under_the_scores(client, bob, scored_review, settings):

@@ -227,6 +227,6 @@ def test_closed_reviews_score(world):
         .order_by("-closed_on")
         .first()
     )
-    result = results.review_result(review)
+    result = results.stored_result(review)
     assert result.index is not None
     assert len(result.principles) == 7

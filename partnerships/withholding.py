@@ -1,0 +1,130 @@
+"""What a person may see of a closed review's result: the one withholding rule.
+
+A review is *open* (every partner sees each organisation's scores by name) or *confidential
+by side* (partners see side figures; an organisation its own scores; platform admins
+everything). Which figures of a confidential review are too revealing is decided once, when
+it closes (`scoring.withheld_figures`), and stored with the result. `withhold` applies that
+decision to a reader: every page, file and report that shows a result reads it through here
+(docs/permissions.md, "Who sees whose answers").
+
+Readers that aggregate stored rows in the database (the report page, the summary PDF, the
+files) cannot call a Python function per row, so `shown` gives them the same rule as SQL:
+the stored figure, or NULL where `withhold` would blank it. Both read the same stored
+decision, so the rule is not written twice.
+"""
+
+from dataclasses import replace
+
+from django.db.models import Case, F, Q, Value, When
+
+from organisations.models import Membership
+from partnerships import scoring
+from partnerships.models import Review, ReviewResult
+
+
+def sees_everything(user) -> bool:
+    """Platform admins see every figure of every review (and respondents are told so)."""
+    return user.is_staff
+
+
+def own_organisations(user) -> frozenset[int]:
+    """The organisations whose own scores `user` sees in a confidential review; one query
+    for the first asker in a request, remembered on the user after that."""
+    cached = getattr(user, "_own_organisations", None)
+    if cached is None:
+        cached = frozenset(
+            Membership.objects.filter(user=user).values_list("organisation_id", flat=True)
+        )
+        user._own_organisations = cached
+    return cached
+
+
+def withhold(result: scoring.ReviewResult | None, *, user) -> scoring.ReviewResult | None:
+    """The result of one closed review as `user` may see it.
+
+    An open review's result, and any result for a platform admin, comes back whole. For a
+    confidential review every figure the review withheld when it closed is None (each
+    principle's `withheld` names them, the result's `withheld` holds "score" when its score,
+    index and overall band are withheld), only the reader's own organisations' scores are
+    listed, and `hidden` is True so that pages can say why. Counts of organisations stay:
+    they are not scores.
+
+    This is the one function that decides; the results page, trend, partnership page,
+    dashboard, partnership report and its PDF call it, and the database readers use its twin
+    `shown` (see the module's docstring).
+    """
+    if result is None or not result.is_confidential or sees_everything(user):
+        return result
+    mine = own_organisations(user) if any(p.organisations for p in result.principles) else ()
+    principles = tuple(
+        replace(
+            p,
+            score=None if "score" in p.withheld else p.score,
+            side_means={
+                side: None if side in p.withheld else mean for side, mean in p.side_means.items()
+            },
+            gap=None if "gap" in p.withheld else p.gap,
+            spread=None if "spread" in p.withheld else p.spread,
+            organisations=tuple(o for o in p.organisations if o.organisation_id in mine),
+        )
+        for p in result.principles
+    )
+    blank = "score" in result.withheld
+    return replace(
+        result,
+        principles=principles,
+        score=None if blank else result.score,
+        index=None if blank else result.index,
+        lowest=None if blank else result.lowest,
+        hidden=True,
+    )
+
+
+def headline(row: ReviewResult | None, *, user) -> scoring.ReviewResult | None:
+    """A stored result row's own figures (score, index, overall band), as `user` may see
+    them: for lists that show a review's headline without its principles."""
+    if row is None:
+        return None
+    result = scoring.ReviewResult(
+        principles=(),
+        score=row.score,
+        index=row.index,
+        lowest=row.lowest,
+        withheld=frozenset({"score"}) if row.score_withheld else frozenset(),
+        min_per_side=row.min_per_side,
+    )
+    return withhold(result, user=user)
+
+
+def shown(field: str, *, user):
+    """`withhold` as a database expression, for readers that aggregate stored rows.
+
+    `field` is the path to a stored figure, from the model the queryset reads: a
+    PrincipleResult's "score", "nhs", "local_government", "vcse", "gap" or "spread", or a
+    ReviewResult's "score", "index" or "lowest" (e.g. "result__index" from a Review). It
+    comes back as stored, or NULL where the review withheld it from `user`.
+    """
+    if sees_everything(user):
+        return F(field)
+    prefix, _, name = field.rpartition("__")
+    flag = "score_withheld" if name in ("index", "lowest") else f"{name}_withheld"
+    flag = f"{prefix}__{flag}" if prefix else flag
+    return Case(When(Q(**{flag: True}), then=Value(None)), default=F(field))
+
+
+def organisation_rows(user, *, review: str = "review", organisation: str = "organisation") -> Q:
+    """Which per-organisation rows (a rating, a score) `user` may receive: every one of an
+    open review, only their own organisations' in a confidential one; all for an admin."""
+    if sees_everything(user):
+        return Q()
+    return Q(**{f"{review}__visibility": Review.Visibility.OPEN}) | Q(
+        **{f"{organisation}__in": own_organisations(user)}
+    )
+
+
+def withheld_from(user, figure: str = "score") -> Q:
+    """The stored rows whose `figure` a confidential review withholds from `user` (nothing
+    for an admin): for readers that leave such rows out rather than blank them."""
+    if sees_everything(user):
+        return Q(pk__in=[])
+    return Q(**{f"{figure}_withheld": True})
