@@ -11,8 +11,15 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 
 from config.limits import refuse_longer
-from partnerships.models import Action, Concern, HealthCheck, HealthCheckEntry, Rating, Review
-from partnerships.models import Action, HealthCheck, HealthCheckEntry, Rating, Reply, Review
+from partnerships.models import (
+    Action,
+    Concern,
+    HealthCheck,
+    HealthCheckEntry,
+    Rating,
+    Reply,
+    Review,
+)
 from principles.models import Framework, Principle, Statement
 from tests.conftest import submit
 
