@@ -15,6 +15,7 @@ decision, so the rule is not written twice.
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
 
 from organisations.models import Membership
@@ -128,3 +129,71 @@ def withheld_from(user, figure: str = "score") -> Q:
     if sees_everything(user):
         return Q(pk__in=[])
     return Q(**{f"{figure}_withheld": True})
+
+
+# What people are told before they answer (the task list, each principle page) and what the
+# lead is told before choosing (the open review page): one sentence per visibility.
+VISIBILITY_HINTS = {
+    Review.Visibility.OPEN: (
+        "Every partner sees each organisation’s scores with its name, and the comments its "
+        "people choose to share, with its name."
+    ),
+    Review.Visibility.CONFIDENTIAL: (
+        "Partners see each side’s figures (NHS, local government, VCSE), never another "
+        "organisation’s own scores, and shared comments as from a side, without a name; a "
+        "side with too few organisations is withheld. Platform admins see everything."
+    ),
+}
+
+
+def audience(review: Review, organisation) -> str:
+    """Who will see `organisation`'s answers and comments in `review`, in one sentence."""
+    name = organisation.name
+    if review.is_confidential:
+        return (
+            f"When this review closes, the other partners will see each side’s figures but "
+            f"never {name}’s own scores, comments you choose to share will show as from "
+            f"“{attribution(str(organisation.side))}” without {name}’s name, and platform "
+            "admins can see everything."
+        )
+    return (
+        f"When this review closes, every partner will see {name}’s scores with its name, "
+        f"and the comments you choose to share with {name}’s name; comments you keep within "
+        f"{name} are seen only by its people (and platform admins)."
+    )
+
+
+def attribution(side: str) -> str:
+    """How a confidential review names the writer of a shared comment or a reply."""
+    if side == scoring.OTHER:
+        return "a partner"
+    return f"a{'n' if side == scoring.NHS else ''} {scoring.side_name(side)} partner"
+
+
+def sides_taking_part(partnership) -> dict[str, int]:
+    """Current partner organisations per side (NHS, local government, VCSE) that has any."""
+    counts = dict.fromkeys(scoring.SIDES, 0)
+    for participant in partnership.participants.filter(left_on__isnull=True).select_related(
+        "organisation"
+    ):
+        side = str(participant.organisation.side)
+        if side in counts:
+            counts[side] += 1
+    return {side: count for side, count in counts.items() if count}
+
+
+def confidential_refused(partnership) -> str | None:
+    """Why `partnership` cannot have a confidential review, or None when it can: every side
+    taking part needs MIN_ORGANISATIONS_PER_SHOWN_SIDE organisations."""
+    least = settings.MIN_ORGANISATIONS_PER_SHOWN_SIDE
+    sides = sides_taking_part(partnership)
+    short = [f"{count} {scoring.side_name(side)}" for side, count in sides.items() if count < least]
+    if not sides:
+        return "Confidential by side needs partners on a side; this partnership has none yet."
+    if short:
+        return (
+            f"Confidential by side needs at least {least} organisations on each side taking "
+            f"part; this partnership has {' and '.join(short)}, so its figures would show "
+            "single organisations’ scores."
+        )
+    return None

@@ -27,6 +27,7 @@ class StatementFields:
     row: Row
     score: BoundField
     comment: BoundField
+    shared: BoundField
     latest: Row | None  # after a conflict: what the other person saved
 
 
@@ -52,6 +53,7 @@ class PrincipleForm(forms.Form):
                 score = row.rating.score
                 initial[f"score_{row.statement.id}"] = DONT_KNOW if score is None else str(score)
                 initial[f"comment_{row.statement.id}"] = row.rating.comment
+                initial[f"shared_{row.statement.id}"] = row.rating.comment_shared
         super().__init__(*args, initial=initial, **kwargs)
         self.rows = section.rows
         self.latest: dict[int, Row] = {}
@@ -77,6 +79,10 @@ class PrincipleForm(forms.Form):
                     f"{COMMENT_MAX_LENGTH:,} characters or fewer"
                 },
             )
+            self.fields[f"shared_{statement.id}"] = forms.BooleanField(
+                label=f"Share this comment with the partners (statement {ref})",
+                required=False,
+            )
 
     @property
     def continues(self) -> bool:
@@ -89,6 +95,7 @@ class PrincipleForm(forms.Form):
                 row=row,
                 score=self[f"score_{row.statement.id}"],
                 comment=self[f"comment_{row.statement.id}"],
+                shared=self[f"shared_{row.statement.id}"],
                 latest=self.latest.get(row.statement.id),
             )
             for row in self.rows
@@ -133,6 +140,7 @@ class PrincipleForm(forms.Form):
                 answers[statement.id] = Answer(
                     score=None if score == DONT_KNOW else int(score),
                     comment=self.cleaned_data[f"comment_{statement.id}"].strip(),
+                    comment_shared=self.cleaned_data[f"shared_{statement.id}"],
                 )
         return answers
 

@@ -1,5 +1,6 @@
 import datetime
 
+from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Size
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,7 +8,8 @@ from django.utils import timezone
 
 from config.forms import gds_helper
 from partnerships.forms.common import DateField, TextAreaField
-from partnerships.models import COMMENT_MAX_LENGTH, RAG, SUMMARY_MAX_LENGTH
+from partnerships.models import COMMENT_MAX_LENGTH, RAG, SUMMARY_MAX_LENGTH, Review
+from partnerships.withholding import VISIBILITY_HINTS
 
 # How long partners get to complete their self-assessments unless the commissioner says otherwise.
 DEFAULT_ASSESSMENT_WEEKS = 4
@@ -19,13 +21,35 @@ class ReviewOpenForm(forms.Form):
         required=True,
         help_text="Partners usually need four weeks. For example, 31 3 2027",
     )
+    visibility = forms.ChoiceField(
+        label="Who sees each organisation’s answers",
+        choices=[
+            Choice(value, label, hint=VISIBILITY_HINTS[value])
+            for value, label in Review.Visibility.choices
+        ],
+        widget=forms.RadioSelect,
+        initial=Review.Visibility.OPEN,
+        help_text="Partners are told this before they answer. It cannot change once any "
+        "answer is saved.",
+        error_messages={
+            "required": "Select who sees each organisation’s answers",
+            "invalid_choice": "Select who sees each organisation’s answers",
+        },
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, confidential_refused: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             due = timezone.localdate() + datetime.timedelta(weeks=DEFAULT_ASSESSMENT_WEEKS)
             self.initial["due_on"] = due
-        self.helper = gds_helper(self, label_size=Size.MEDIUM)
+        self.confidential_refused = confidential_refused
+        if confidential_refused:
+            # Offered only when every side is large enough: the page says why it is not.
+            del self.fields["visibility"]
+        self.helper = gds_helper(self, label_size=Size.MEDIUM, legend_size=Size.MEDIUM)
+
+    def chosen_visibility(self) -> str:
+        return self.cleaned_data.get("visibility") or Review.Visibility.OPEN
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]

@@ -32,6 +32,9 @@ class AssessmentConflict(Exception):
 class Answer:
     score: int | None  # None is "Don't know": answered, not scored
     comment: str = ""
+    # The writer's choice: share the comment with the partners, or keep it within the
+    # organisation (docs/permissions.md, "Who sees whose answers").
+    comment_shared: bool = False
 
 
 class Progress(models.TextChoices):
@@ -189,7 +192,7 @@ def assessment_save_principle(
     before = _answer_values(
         statements,
         {
-            rating.statement_id: Answer(rating.score, rating.comment)
+            rating.statement_id: Answer(rating.score, rating.comment, rating.comment_shared)
             for rating in assessment.ratings.filter(statement_id__in=statements)
         },
     )
@@ -200,12 +203,13 @@ def assessment_save_principle(
                 statement_id=statement_id,
                 score=answer.score,
                 comment=answer.comment.strip(),
+                comment_shared=answer.comment_shared and bool(answer.comment.strip()),
             )
             for statement_id, answer in answers.items()
         ],
         update_conflicts=True,
         unique_fields=["assessment", "statement"],
-        update_fields=["score", "comment"],
+        update_fields=["score", "comment", "comment_shared"],
     )
     assessment.ratings.filter(statement_id__in=statements).exclude(
         statement_id__in=answers
@@ -214,7 +218,11 @@ def assessment_save_principle(
     after = _answer_values(
         statements,
         {
-            statement_id: Answer(answer.score, answer.comment.strip())
+            statement_id: Answer(
+                answer.score,
+                answer.comment.strip(),
+                answer.comment_shared and bool(answer.comment.strip()),
+            )
             for statement_id, answer in answers.items()
         },
     )
@@ -246,6 +254,7 @@ def _answer_values(statements: dict[int, Statement], answers: Mapping[int, Answe
         else:
             values[ref] = "don't know" if answer.score is None else answer.score
             values[f"{ref} comment"] = answer.comment or None
+            values[f"{ref} comment shared"] = answer.comment_shared
     return values
 
 

@@ -19,6 +19,7 @@ from partnerships.models import (
 from partnerships.results import review_result_store
 from partnerships.services import acting_organisation
 from partnerships.services.reminders import notify_results_published, notify_review_opened
+from partnerships.withholding import confidential_refused
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -31,8 +32,20 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 @transaction.atomic
-def review_open(*, partnership: Partnership, by: User, due_on: datetime.date) -> Review:
-    """Opens a review and gives every current partner an assessment to complete."""
+def review_open(
+    *,
+    partnership: Partnership,
+    by: User,
+    due_on: datetime.date,
+    visibility: str = Review.Visibility.OPEN,
+) -> Review:
+    """Opens a review and gives every current partner an assessment to complete.
+
+    A confidential review needs enough organisations on each side
+    (withholding.confidential_refused); its visibility is fixed from then on.
+    """
+    if visibility not in Review.Visibility.values:
+        raise ValueError(f"Unknown visibility {visibility!r}.")
     # Lock the partnership so two commissioners opening at once queue here, not at the
     # constraint; the partial unique constraint still guards everything else.
     Partnership.objects.select_for_update().get(pk=partnership.pk)
@@ -40,6 +53,10 @@ def review_open(*, partnership: Partnership, by: User, due_on: datetime.date) ->
         raise ValidationError(
             "This partnership already has an open review. Close it before opening another."
         )
+    if visibility == Review.Visibility.CONFIDENTIAL:
+        refused = confidential_refused(partnership)
+        if refused:
+            raise ValidationError(refused)
     try:
         with transaction.atomic():
             review = Review.objects.create(
@@ -48,6 +65,7 @@ def review_open(*, partnership: Partnership, by: User, due_on: datetime.date) ->
                 opened_by=by,
                 opened_on=timezone.localdate(),
                 due_on=due_on,
+                visibility=visibility,
             )
     except IntegrityError:
         raise ValidationError(
@@ -65,7 +83,10 @@ def review_open(*, partnership: Partnership, by: User, due_on: datetime.date) ->
         review,
         organisation=acting_organisation(by, partnership),
         changes={
-            **changes_between({}, {"opened_on": review.opened_on, "due_on": due_on}),
+            **changes_between(
+                {},
+                {"opened_on": review.opened_on, "due_on": due_on, "visibility": visibility},
+            ),
             "assessments": len(assessments),
         },
     )

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from partnerships import withholding
 from partnerships.access import assessments_visible_to, require_edit_assessment
 from partnerships.forms.assessments import PrincipleForm
 from partnerships.models import Assessment, Partnership
@@ -53,6 +54,7 @@ def task_list(request, code, review_code, assessment_code):
             "sections": sections,
             "completed": sum(section.is_complete for section in sections),
             "read_only": _why_read_only(request.user, assessment),
+            "audience": withholding.audience(assessment.review, assessment.organisation),
         },
     )
 
@@ -105,6 +107,8 @@ def principle_page(request, code, review_code, assessment_code, number):
             "section": section,
             "form": form,
             "read_only": read_only,
+            "audience": withholding.audience(assessment.review, assessment.organisation),
+            "attribution": withholding.attribution(str(assessment.organisation.side)),
             "from_check": request.GET.get("from") == "check" or request.POST.get("from") == "check",
         },
     )

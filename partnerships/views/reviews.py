@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from partnerships import charts, results, scoring
+from partnerships import charts, results, scoring, withholding
 from partnerships.access import (
     assessments_visible_to,
     get_partnership,
@@ -43,11 +43,15 @@ def review_open(request, code):
     partnership = get_partnership(request, code)
     require_lead(request.user, partnership)
     open_review = partnership.reviews.filter(state=Review.State.OPEN).first()
-    form = ReviewOpenForm(request.POST or None)
+    refused = withholding.confidential_refused(partnership)
+    form = ReviewOpenForm(request.POST or None, confidential_refused=refused)
     if request.method == "POST" and open_review is None and form.is_valid():
         try:
             review = services.review_open(
-                partnership=partnership, by=request.user, due_on=form.cleaned_data["due_on"]
+                partnership=partnership,
+                by=request.user,
+                due_on=form.cleaned_data["due_on"],
+                visibility=form.chosen_visibility(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -63,6 +67,8 @@ def review_open(request, code):
             "partnership": partnership,
             "form": form,
             "open_review": open_review,
+            "confidential_refused": refused,
+            "open_hint": withholding.VISIBILITY_HINTS[Review.Visibility.OPEN],
             "participants": partnership.participants.filter(left_on__isnull=True).select_related(
                 "organisation"
             ),
