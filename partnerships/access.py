@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from organisations.models import Membership, Organisation
 
-from .models import Action, Assessment, Participant, Partnership, Review
+from .models import Action, Assessment, Concern, Participant, Partnership, Review
 
 EDITING_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
 
@@ -162,4 +162,51 @@ def require_change_action(user, action: Action) -> None:
         raise PermissionDenied(
             "Only the commissioners, or editors and admins of the organisation that owns "
             "this action, can change it."
+        )
+
+
+def get_concern(request, code, concern_code) -> Concern:
+    """The gate of a concern page: one the person may not see is a 404, as is its partnership."""
+    return get_object_or_404(
+        Concern.objects.visible_to(request.user).select_related(
+            "partnership__icb", "partnership__framework", "organisation", "principle", "review"
+        ),
+        partnership__code=code,
+        code=concern_code,
+    )
+
+
+def can_raise_concern(user, partnership: Partnership) -> bool:
+    """An editor or admin of a current partner: the concern is on record as its organisation's."""
+    return _edits_for_current_partner(user, partnership)
+
+
+def require_raise_concern(user, partnership: Partnership) -> None:
+    if not can_raise_concern(user, partnership):
+        raise PermissionDenied(
+            "Only editors and admins of the partner organisations can raise a concern: it is "
+            "raised in an organisation’s name."
+        )
+
+
+def require_answer_concern(user, concern: Concern) -> None:
+    if not is_lead(user, concern.partnership):
+        raise PermissionDenied(
+            "Only editors and admins of the lead commissioner can acknowledge and answer a "
+            "concern about this partnership."
+        )
+
+
+def can_end_concern(user, concern: Concern) -> bool:
+    """Editors and admins of the raising organisation close or withdraw its concern."""
+    return Membership.objects.filter(
+        user=user, organisation=concern.organisation_id, role__in=EDITING_ROLES
+    ).exists()
+
+
+def require_end_concern(user, concern: Concern) -> None:
+    if not can_end_concern(user, concern):
+        raise PermissionDenied(
+            f"Only editors and admins of {concern.organisation}, which raised this concern, "
+            "can close or withdraw it."
         )

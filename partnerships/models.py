@@ -716,7 +716,7 @@ class ConcernQuerySet(models.QuerySet):
         Platform admins see all. Within a partnership the person can see, a concern shared
         with every partner is seen by every partner; one for the lead only by the raising
         organisation and the lead commissioner. The VCSE partnership lead of a
-        partnership's ICB sees its concerns too: escalations go to them.
+        partnership's ICB sees its concerns once escalated to them.
         """
         if user.is_staff:
             return self
@@ -732,9 +732,10 @@ class ConcernQuerySet(models.QuerySet):
         )
         inside = Q(partnership__in=partnerships) & (shared | Q(partnership__in=lead))
         escalated = Q(
+            escalated_at__isnull=False,
             partnership__icb__in=memberships.filter(vcse_partnership_lead=True).values(
                 "organisation"
-            )
+            ),
         )
         return self.filter(inside | escalated)
 
@@ -822,7 +823,8 @@ class Concern(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     ended_at = models.DateTimeField(null=True, blank=True)
-    # A raiser not satisfied with the answer escalated it when closing.
+    # When it was first escalated to the ICB's VCSE partnership lead and platform admins: by
+    # the sweep, a deadline missed, or by a raiser not satisfied with the answer.
     escalated_at = models.DateTimeField(null=True, blank=True)
     # The review the lead commissioner opened from this concern.
     review = models.ForeignKey(

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import actions, assessments, partnerships, reports, reviews
+from .views import actions, assessments, concerns, partnerships, reports, reviews
 
 app_name = "partnerships"
 
 REVIEW = "<uuid:code>/reviews/<uuid:review_code>/"
 ASSESSMENT = REVIEW + "assessments/<uuid:assessment_code>/"
 ACTION = "<uuid:code>/actions/<uuid:action_code>/"
+CONCERN = "<uuid:code>/concerns/<uuid:concern_code>/"
 
 urlpatterns = [
     path("new/", partnerships.partnership_create, name="create"),
@@ -38,6 +39,14 @@ urlpatterns = [
     path("<uuid:code>/actions/new/", actions.action_create, name="action_create"),
     path(ACTION + "edit/", actions.action_edit, name="action_edit"),
     path(ACTION + "done/", actions.action_done, name="action_done"),
+    # Concerns between reviews: raised by a partner, answered by the lead commissioner.
+    path("<uuid:code>/concerns/", concerns.concern_list, name="concern_list"),
+    path("<uuid:code>/concerns/new/", concerns.concern_create, name="concern_create"),
+    path(CONCERN, concerns.concern_detail, name="concern_detail"),
+    path(CONCERN + "acknowledge/", concerns.concern_acknowledge, name="concern_acknowledge"),
+    path(CONCERN + "respond/", concerns.concern_respond, name="concern_respond"),
+    path(CONCERN + "close/", concerns.concern_close, name="concern_close"),
+    path(CONCERN + "withdraw/", concerns.concern_withdraw, name="concern_withdraw"),
     # Reports and exports of the partnerships a person can see; filters in the query string.
     path("reports/", reports.reports_page, name="reports"),
     path("reports/csv/<slug:kind>/", reports.report_csv, name="report_csv"),

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from organisations.models import Invitation, Membership, User
 from partnerships import exports
-from partnerships.models import Action, HealthCheck, Review
+from partnerships.models import Action, Concern, HealthCheck, Review
 from tests.conftest import sign_in
 from tests.test_url_access import _url
 
@@ -57,6 +58,10 @@ FORMS = [
     ("partnerships:action_create", "alice"),
     ("partnerships:action_edit", "carol"),
     ("partnerships:action_done", "carol"),
+    ("partnerships:concern_create", "alice"),
+    ("partnerships:concern_respond", "carol"),
+    ("partnerships:concern_close", "alice"),
+    ("partnerships:concern_withdraw", "alice"),
     ("organisations:invite", "amy"),
     ("organisations:member_role", "amy"),
     ("organisations:switch", "bob"),
@@ -77,6 +82,7 @@ NOTHING_TO_FUZZ = {
     "organisations:member_deactivate": "the button that confirms removing someone",
     "partnerships:participant_remove": "the remove button on the partners page",
     "partnerships:assessment_submit": "the submit button on the check-answers page",
+    "partnerships:concern_acknowledge": "the button that acknowledges a concern",
     "partnerships:report_xlsx": "the button that asks for a large workbook; its filters are "
     "in the query string, as on the reports page",
 }
@@ -95,6 +101,30 @@ def _health_check_recorded(client, world):
 
 def _action_open(client, world):
     Action.objects.filter(pk=world["action"].pk).update(status=Action.Status.OPEN)
+
+
+def _concern_waiting(client, world):
+    """The concern is back where the lead commissioner answers it."""
+    Concern.objects.filter(pk=world["concern"].pk).update(
+        state=Concern.State.ACKNOWLEDGED,
+        acknowledged_at=timezone.now(),
+        response="",
+        responded_at=None,
+        outcome="",
+        ended_at=None,
+    )
+
+
+def _concern_answered(client, world):
+    """The lead commissioner has answered: the raiser may close or withdraw it."""
+    Concern.objects.filter(pk=world["concern"].pk).update(
+        state=Concern.State.RESPONDED,
+        acknowledged_at=timezone.now(),
+        response="We will agree a lighter return.",
+        responded_at=timezone.now(),
+        outcome="",
+        ended_at=None,
+    )
 
 
 def _invitation_pending(client, world):
@@ -131,6 +161,9 @@ SETUP = {
     "partnerships:review_open": _no_open_review,
     "partnerships:review_close": _health_check_recorded,
     "partnerships:action_done": _action_open,
+    "partnerships:concern_respond": _concern_waiting,
+    "partnerships:concern_close": _concern_answered,
+    "partnerships:concern_withdraw": _concern_answered,
     "organisations:accept_invitation": _invitation_pending,
     "password_reset_confirm": _reset_link_followed,
     "two_factor_verify": _second_factor_owed,

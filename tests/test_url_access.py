@@ -31,6 +31,7 @@ def _url(name, world):
     closed = {"code": partnership.code, "review_code": world["closed_review"].code}
     assessment = {**review, "assessment_code": world["charity_assessment"].code}
     action = {"code": partnership.code, "action_code": world["action"].code}
+    concern = {"code": partnership.code, "concern_code": world["concern"].code}
     member = {"code": charity.code, "membership_id": world["bob"].memberships.get().pk}
     kwargs = {
         "partnerships:detail": {"code": partnership.code},
@@ -55,6 +56,13 @@ def _url(name, world):
         "partnerships:action_create": {"code": partnership.code},
         "partnerships:action_edit": action,
         "partnerships:action_done": action,
+        "partnerships:concern_list": {"code": partnership.code},
+        "partnerships:concern_create": {"code": partnership.code},
+        "partnerships:concern_detail": concern,
+        "partnerships:concern_acknowledge": concern,
+        "partnerships:concern_respond": concern,
+        "partnerships:concern_close": concern,
+        "partnerships:concern_withdraw": concern,
         "partnerships:report_csv": {"kind": "ratings"},
         "partnerships:report_export": {"export_id": "0b6f2b8e-5a3e-4b56-9a59-0cc1f2d1f6a1"},
         "partnerships:partnership_report": {"code": partnership.code},
@@ -169,6 +177,35 @@ CASES = {
         {ANON: 302, "dan": 404, "bob": 403, "alice": 200, "carol": 200},
     ),
     "partnerships:action_done": ("post", {ANON: 302, "dan": 404, "bob": 403}),
+    # Concerns: a partner's editors raise them; the raising organisation and the lead
+    # commissioner see one raised for the lead only (so does Bob, of the raising charity);
+    # the lead acknowledges and answers; the raiser's editors close or withdraw. Closing
+    # waits for an answer, so Alice is sent back to the concern (302).
+    "partnerships:concern_list": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
+    "partnerships:concern_create": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 200, "carol": 200},
+    ),
+    "partnerships:concern_detail": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 200, "alice": 200, "carol": 200},
+    ),
+    "partnerships:concern_acknowledge": (
+        "post",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 302},
+    ),
+    "partnerships:concern_respond": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:concern_close": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "carol": 403, "alice": 302},
+    ),
+    "partnerships:concern_withdraw": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "carol": 403, "alice": 200},
+    ),
     # Reports: platform admins and commissioners (editors and admins of an NHS organisation).
     "partnerships:reports": (
         "get",

@@ -16,7 +16,13 @@ Who hears what:
 - action due, 3 days before, and overdue weekly: its owner, or the editors and admins of
   the owning organisation when no one owns it;
 - at once: a review has opened (editors and admins of every current partner) and the
-  results are published (every member of every current partner).
+  results are published (every member of every current partner);
+- concerns (partnerships/services/concerns.py), at once: raised, closed or withdrawn (the
+  lead commissioner), acknowledged or answered (the raising organisation's editors and
+  admins), escalated by a raiser not satisfied with the answer (the ICB's VCSE partnership
+  lead and platform admins); and escalated by the sweep to the same people when the lead
+  commissioner misses the deadline to acknowledge or to answer, the day after it and then
+  weekly.
 
 "The lead commissioner" is the lead contact of the lead commissioning organisation while
 they still edit for it, otherwise its editors and admins.
@@ -58,6 +64,7 @@ from organisations.models import Membership, User
 from partnerships.models import (
     Action,
     Assessment,
+    Concern,
     Participant,
     Partnership,
     Reminder,
@@ -92,6 +99,7 @@ COLUMNS = {
     "review_id": "r_review",
     "assessment_id": "r_assessment",
     "action_id": "r_action",
+    "concern_id": "r_concern",
     "recipient_id": "r_recipient",
     "period_key": "r_period",
 }
@@ -131,10 +139,10 @@ def _key(date_field: str, suffix) -> Concat:
     )
 
 
-def _overdue_key(date_field: str, today: datetime.date) -> Concat:
+def _overdue_key(date_field: str, today: datetime.date, name: str = "overdue-") -> Concat:
     """'2026-11-30:overdue-2': the first week after the due date is 1, the next 2, …"""
     week = (DaysSince(date_field, today) - 1) / 7 + 1
-    return _key(date_field, Concat(Value("overdue-"), Cast(week, CharField())))
+    return _key(date_field, Concat(Value(name), Cast(week, CharField())))
 
 
 def _rows(queryset, *, kind, partnership, recipient, period_key, **target) -> QuerySet:
@@ -145,6 +153,7 @@ def _rows(queryset, *, kind, partnership, recipient, period_key, **target) -> Qu
         "review_id": target.get("review", NO_TARGET),
         "assessment_id": target.get("assessment", NO_TARGET),
         "action_id": target.get("action", NO_TARGET),
+        "concern_id": target.get("concern", NO_TARGET),
         "recipient_id": recipient,
         "period_key": period_key,
     }
@@ -315,9 +324,136 @@ def _actions_due(today: datetime.date) -> QuerySet:
     )
 
 
+# --- Concerns --------------------------------------------------------------------------
+
+CONCERN_LEAD = "partnership__participants__organisation__memberships__user"
+CONCERN_RAISERS = "organisation__memberships__user"
+VCSE_LEAD = "partnership__icb__memberships"
+
+
+def _concern_rows(concerns, *, kind, recipient, period_key) -> QuerySet:
+    if isinstance(period_key, str):
+        period_key = Value(period_key, output_field=CharField())
+    return _rows(
+        concerns,
+        kind=kind,
+        partnership=F("partnership"),
+        concern=F("pk"),
+        recipient=recipient,
+        period_key=period_key,
+    )
+
+
+def _to_lead(concerns, *, kind, period_key) -> QuerySet:
+    return _concern_rows(
+        concerns.filter(_lead_people("partnership__participants")),
+        kind=kind,
+        recipient=F(CONCERN_LEAD),
+        period_key=period_key,
+    )
+
+
+def _to_raisers(concerns, *, kind, period_key) -> QuerySet:
+    return _concern_rows(
+        concerns.filter(_current_partner_editors("organisation", "partnership")),
+        kind=kind,
+        recipient=F(CONCERN_RAISERS),
+        period_key=period_key,
+    )
+
+
+def _escalation_rows(concerns, *, period_key, staff: list[int]) -> list[QuerySet]:
+    """To the VCSE partnership lead of the partnership's ICB, and to every platform admin."""
+    lead = concerns.filter(
+        **{f"{VCSE_LEAD}__vcse_partnership_lead": True, f"{VCSE_LEAD}__user__is_active": True}
+    )
+    rows = [
+        _concern_rows(
+            lead,
+            kind=Kind.CONCERN_ESCALATED,
+            recipient=F(f"{VCSE_LEAD}__user"),
+            period_key=period_key,
+        )
+    ]
+    # Platform admins are no relation of a concern: one branch each (a handful of people).
+    rows += [
+        _concern_rows(
+            concerns,
+            kind=Kind.CONCERN_ESCALATED,
+            recipient=Value(person, output_field=BigIntegerField()),
+            period_key=period_key,
+        )
+        for person in staff
+    ]
+    return rows
+
+
+def _platform_admins() -> list[int]:
+    return list(User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True))
+
+
+def overdue_concerns(today: datetime.date) -> tuple[QuerySet, QuerySet]:
+    """(Not acknowledged in time, not answered in time): only the latest deadline missed
+    counts, so one neither acknowledged nor answered by the second is unanswered."""
+    return (
+        Concern.objects.filter(
+            state=Concern.State.RAISED, acknowledge_by__lt=today, respond_by__gte=today
+        ),
+        Concern.objects.filter(state__in=Concern.WAITING_FOR_LEAD, respond_by__lt=today),
+    )
+
+
+def _concerns_overdue(today: datetime.date, staff: list[int]) -> list[QuerySet]:
+    """Escalations of concerns whose deadline has passed: the day after it, then weekly.
+
+    Only the latest deadline missed escalates (`overdue_concerns`).
+    """
+    unacknowledged, unanswered = overdue_concerns(today)
+    return [
+        *_escalation_rows(
+            unacknowledged,
+            period_key=_overdue_key("acknowledge_by", today, "acknowledge-overdue-"),
+            staff=staff,
+        ),
+        *_escalation_rows(
+            unanswered,
+            period_key=_overdue_key("respond_by", today, "respond-overdue-"),
+            staff=staff,
+        ),
+    ]
+
+
+def _mark_escalated(today: datetime.date, now: datetime.datetime) -> None:
+    """Overdue concerns are escalated from now on: the ICB's VCSE partnership lead sees them."""
+    unacknowledged, unanswered = overdue_concerns(today)
+    Concern.objects.filter(
+        Q(pk__in=unacknowledged.values("pk")) | Q(pk__in=unanswered.values("pk")),
+        escalated_at__isnull=True,
+    ).update(escalated_at=now)
+
+
+def notify_concern(*, concern: Concern, kind: str, period_key: str) -> int:
+    """The one email of a step in a concern's life, to the other side; sent after commit."""
+    concerns = Concern.objects.filter(pk=concern.pk)
+    if kind in (Kind.CONCERN_ACKNOWLEDGED, Kind.CONCERN_RESPONDED):
+        branches = [_to_raisers(concerns, kind=kind, period_key=period_key)]
+    elif kind == Kind.CONCERN_ESCALATED:
+        branches = _escalation_rows(concerns, period_key=period_key, staff=_platform_admins())
+    else:
+        branches = [_to_lead(concerns, kind=kind, period_key=period_key)]
+    created = _insert(branches, now=timezone.now())
+    transaction.on_commit(partial(_queue, created))
+    return len(created)
+
+
 def due_rows(today: datetime.date) -> list[QuerySet]:
     """Every reminder due on `today`, one queryset per branch, in reminder columns."""
-    return [_review_due(today), *_assessments_due(today), _actions_due(today)]
+    return [
+        _review_due(today),
+        *_assessments_due(today),
+        _actions_due(today),
+        *_concerns_overdue(today, _platform_admins()),
+    ]
 
 
 def _review_opened(review: Review) -> QuerySet:
@@ -439,11 +575,14 @@ class Sweep:
 def sweep() -> Sweep:
     """Creates the reminders due now and queues them, with any stale ones, after commit.
 
-    Two queries: the INSERT … SELECT of every kind at once, and the look for stale rows.
+    Four queries: the platform admins (concerns escalate to them), the INSERT … SELECT of
+    every kind at once, marking overdue concerns escalated, and the look for stale rows.
     """
     now = timezone.now()
     with transaction.atomic():
-        created = _insert(due_rows(timezone.localdate(now)), now=now)
+        today = timezone.localdate(now)
+        created = _insert(due_rows(today), now=now)
+        _mark_escalated(today, now)
         stale = list(_stale(now).values_list("pk", flat=True))
         result = Sweep(created=len(created), requeued=len(stale))
 
@@ -551,6 +690,23 @@ def reason_gone(reminder: Reminder, today: datetime.date) -> str:
             return "the action has another owner"
         if _has_left(action.owner_organisation_id, reminder.partnership_id):
             return "the organisation has left the partnership"
+    elif reminder.kind == Kind.CONCERN_ESCALATED:
+        return _escalation_gone(reminder.concern, reminder.period_key)
+    return ""
+
+
+def _escalation_gone(concern: Concern, period_key: str) -> str:
+    """An overdue concern's escalation no longer applies once the lead has caught up."""
+    if concern.state == Concern.State.WITHDRAWN:
+        return "the concern has been withdrawn"
+    if "acknowledge-overdue" in period_key and concern.state != Concern.State.RAISED:
+        return "the concern has been acknowledged"
+    if "respond-overdue" in period_key and concern.state not in Concern.WAITING_FOR_LEAD:
+        return "the concern has been answered"
+    about = period_key.split(":")[0]
+    deadline = concern.acknowledge_by if "acknowledge-overdue" in period_key else concern.respond_by
+    if "overdue" in period_key and str(deadline) != about:
+        return "the concern's deadline has changed"
     return ""
 
 
@@ -619,6 +775,8 @@ def deliver(*, reminder_id: int) -> Outcome:
                 "assessment__review",
                 "assessment__organisation",
                 "action__owner_organisation",
+                "concern__organisation",
+                "concern__principle",
             )
             .filter(pk=reminder_id)
             .first()
@@ -721,6 +879,17 @@ def email_context(reminder: Reminder) -> dict:
                 review_code=review.code,
                 assessment_code=assessment.code,
             )
+    elif reminder.concern_id:
+        concern = reminder.concern
+        context.update(
+            concern=concern,
+            organisation=concern.organisation,
+            # Every step of a concern is news the other side needs, whatever they chose.
+            essential=True,
+            overdue="overdue" in reminder.period_key,
+            unacknowledged="acknowledge-overdue" in reminder.period_key,
+            link=_absolute("concern_detail", code=code, concern_code=concern.code),
+        )
     elif reminder.action_id:
         action = reminder.action
         context.update(action=action, due_on=action.due_on, organisation=action.owner_organisation)

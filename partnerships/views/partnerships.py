@@ -19,7 +19,7 @@ from partnerships.forms.partnerships import (
     PartnershipCreateForm,
     PartnershipForm,
 )
-from partnerships.models import Action, Assessment, Partnership
+from partnerships.models import Action, Assessment, Concern, Partnership
 from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 25
@@ -47,6 +47,7 @@ def dashboard(request):
         "page_query": urlencode({"name": name}) if name else "",
         "waiting": Assessment.objects.waiting_for(request.user),
         "your_actions": Action.objects.for_dashboard(request.user)[:DASHBOARD_LIST_SIZE],
+        "concerns_awaiting": Concern.objects.awaiting(request.user)[:DASHBOARD_LIST_SIZE],
         "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_LIST_SIZE],
     }
     return render(request, "partnerships/dashboard.html", context)
@@ -76,6 +77,11 @@ def partnership_detail(request, code):
             # The open actions due soonest; the action list pages through the rest.
             "actions": open_actions[:PARTNERSHIP_ACTIONS_SHOWN],
             "open_actions": open_actions.count(),
+            # Every open concern the person may see: a partnership has few at a time.
+            "open_concerns": Concern.objects.visible_to(request.user)
+            .filter(partnership=partnership, state__in=Concern.OPEN_STATES)
+            .select_related("organisation", "principle")
+            .order_by("raised_at", "id"),
             "can_manage": can_manage(request.user, partnership),
             "is_lead": is_lead(request.user, partnership),
         },

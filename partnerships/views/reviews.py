@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,8 +17,9 @@ from partnerships.access import (
     require_results_published,
 )
 from partnerships.forms.reviews import HealthCheckForm, ReviewCloseForm, ReviewOpenForm
-from partnerships.models import RAG, Assessment, HealthCheck, Review
+from partnerships.models import RAG, Assessment, Concern, HealthCheck, Review
 from partnerships.scoring import suggested_actions
+from partnerships.services import concerns
 from partnerships.services import reviews as services
 
 
@@ -39,11 +41,25 @@ def _get_review(request, code, review_code) -> Review:
     )
 
 
+def _concern_from(request, partnership) -> Concern | None:
+    """The concern a review is opened from (?concern=<code>), through the concerns' gate; a
+    code that does not fit is ignored: the review opens on its own."""
+    code = request.POST.get("concern") or request.GET.get("concern", "")
+    try:
+        code = uuid.UUID(code)
+    except ValueError:
+        return None
+    return (
+        Concern.objects.visible_to(request.user).filter(partnership=partnership, code=code).first()
+    )
+
+
 def review_open(request, code):
     partnership = get_partnership(request, code)
     require_lead(request.user, partnership)
     open_review = partnership.reviews.filter(state=Review.State.OPEN).first()
     refused = withholding.confidential_refused(partnership)
+    concern = _concern_from(request, partnership)
     form = ReviewOpenForm(request.POST or None, confidential_refused=refused)
     if request.method == "POST" and open_review is None and form.is_valid():
         try:
@@ -53,6 +69,8 @@ def review_open(request, code):
                 due_on=form.cleaned_data["due_on"],
                 visibility=form.chosen_visibility(),
             )
+            if concern is not None:
+                concerns.concern_link_review(concern=concern, review=review, by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -69,6 +87,7 @@ def review_open(request, code):
             "open_review": open_review,
             "confidential_refused": refused,
             "open_hint": withholding.VISIBILITY_HINTS[Review.Visibility.OPEN],
+            "concern": concern,
             "participants": partnership.participants.filter(left_on__isnull=True).select_related(
                 "organisation"
             ),
@@ -92,6 +111,9 @@ def review_detail(request, code, review_code):
             "assessments": assessments,
             "my_assessments": [a for a in assessments if a.pk in mine],
             "submitted_count": sum(a.state == Assessment.State.SUBMITTED for a in assessments),
+            "concerns": Concern.objects.visible_to(request.user)
+            .filter(review=review)
+            .select_related("organisation"),
             "is_lead": is_lead(request.user, review.partnership),
         },
     )

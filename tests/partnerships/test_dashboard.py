@@ -120,9 +120,9 @@ def test_it_runs_a_fixed_number_of_queries(client, alice, framework, icb, charit
     assert len(context["your_actions"]) == min(2 * count, DASHBOARD_LIST_SIZE)
     assert len(context["coming_due"]) == min(count, DASHBOARD_LIST_SIZE)
     # Session, user, navigation, count, page, partners, reviews with their stored results,
-    # waiting assessments, actions, reviews coming due: the same the next time, as nothing is
-    # kept between requests.
-    assert len(queries) == 10, [q["sql"] for q in queries]
+    # waiting assessments, actions, concerns awaiting an answer, reviews coming due: the same
+    # the next time, as nothing is kept between requests.
+    assert len(queries) == 11, [q["sql"] for q in queries]
 
 
 def test_a_change_shows_at_once(client, alice, partnership, charity):

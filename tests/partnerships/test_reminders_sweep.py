@@ -304,10 +304,11 @@ def test_every_kind_in_one_sweep_takes_two_queries(partnership, open_review, act
     Review.objects.filter(pk=open_review.pk).update(due_on=datetime.date(2026, 11, 20))
     with on(2026, 11, 28), CaptureQueriesContext(connection) as queries:
         result = reminders.sweep()
-    # The INSERT … SELECT of every kind, and the look for stale rows; the test's own
+    # The platform admins (concerns escalate to them), the INSERT … SELECT of every kind,
+    # marking overdue concerns escalated, and the look for stale rows; the test's own
     # transaction adds a savepoint around them.
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 2, statements
+    assert len(statements) == 4, statements
     kinds = set(Reminder.objects.values_list("kind", flat=True))
     assert result.created == Reminder.objects.count()
     assert kinds == {Kind.ACTION_DUE, Kind.ASSESSMENT_OVERDUE}  # review open: none due
