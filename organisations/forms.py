@@ -147,10 +147,19 @@ class InvitationForm(forms.Form):
 
 class MembershipRoleForm(forms.Form):
     role = _role_field("Role")
+    vcse_partnership_lead = forms.BooleanField(
+        label="They are the ICB’s VCSE partnership lead",
+        required=False,
+        help_text="Concerns about partnerships in the ICB’s area are escalated to them when "
+        "the lead commissioner misses a deadline. An ICB has one: choosing them replaces "
+        "anyone chosen before.",
+    )
 
-    def __init__(self, *args, person, **kwargs):
+    def __init__(self, *args, person, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].label = f"What can {person} do?"
+        if organisation.kind != organisation.Kind.ICB:
+            del self.fields["vcse_partnership_lead"]
         self.helper = gds_helper(self, legend_size=Size.MEDIUM)
 
 

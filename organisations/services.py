@@ -518,6 +518,39 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
 
 
 @transaction.atomic
+def membership_set_vcse_lead(*, membership: Membership, lead: bool, by: User) -> Membership:
+    """Names (or stops naming) the person an ICB's concerns are escalated to; one per ICB,
+    so naming someone replaces whoever was named before."""
+    if lead and membership.organisation.kind != Organisation.Kind.ICB:
+        raise ValidationError("Only an ICB has a VCSE partnership lead.")
+    if membership.vcse_partnership_lead == lead:
+        return membership
+    if lead:
+        for previous in Membership.objects.select_for_update().filter(
+            organisation=membership.organisation, vcse_partnership_lead=True
+        ):
+            previous.vcse_partnership_lead = False
+            previous.save(update_fields=["vcse_partnership_lead"])
+            audit(
+                by,
+                "membership.vcse_lead_changed",
+                previous.user,
+                organisation=previous.organisation,
+                changes={"vcse_partnership_lead": [True, False]},
+            )
+    membership.vcse_partnership_lead = lead
+    membership.save(update_fields=["vcse_partnership_lead"])
+    audit(
+        by,
+        "membership.vcse_lead_changed",
+        membership.user,
+        organisation=membership.organisation,
+        changes={"vcse_partnership_lead": [not lead, lead]},
+    )
+    return membership
+
+
+@transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> User:
     """Takes a person out of an organisation and signs them out everywhere.
 

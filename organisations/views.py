@@ -171,13 +171,25 @@ def member_role(request, code, membership_id):
     organisation = _get_managed_organisation(request, code)
     membership = _get_membership(organisation, membership_id)
     form = MembershipRoleForm(
-        request.POST or None, initial={"role": membership.role}, person=membership.user
+        request.POST or None,
+        initial={
+            "role": membership.role,
+            "vcse_partnership_lead": membership.vcse_partnership_lead,
+        },
+        person=membership.user,
+        organisation=organisation,
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_change_role(
                 membership=membership, role=form.cleaned_data["role"], by=request.user
             )
+            if "vcse_partnership_lead" in form.cleaned_data:
+                services.membership_set_vcse_lead(
+                    membership=membership,
+                    lead=form.cleaned_data["vcse_partnership_lead"],
+                    by=request.user,
+                )
         except ValidationError as error:
             form.add_error("role", error)
         else:

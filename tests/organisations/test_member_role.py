@@ -102,3 +102,26 @@ def test_it_explains_a_bad_role(client, amy, bob, role):
 def test_the_same_role_records_nothing(amy, bob):
     membership_change_role(membership=_membership(bob), role="viewer", by=amy)
     assert not AuditEvent.objects.filter(action="membership.role_changed").exists()
+
+
+def test_an_icb_admin_names_its_vcse_partnership_lead(client, icb, carol):
+    """One per ICB: naming a second replaces the first; both changes are audited."""
+    admin = make_user("ivy@northvalley.example", icb, Membership.Role.ADMIN)
+    client.force_login(admin)
+    page = client.get(_url(_membership(carol)))
+    assert "They are the ICB’s VCSE partnership lead" in page.text
+    client.post(_url(_membership(carol)), {"role": "editor", "vcse_partnership_lead": "on"})
+    assert _membership(carol).vcse_partnership_lead
+    client.post(_url(_membership(admin)), {"role": "admin", "vcse_partnership_lead": "on"})
+    assert not _membership(carol).vcse_partnership_lead
+    assert _membership(admin).vcse_partnership_lead
+    assert AuditEvent.objects.filter(action="membership.vcse_lead_changed").count() == 3
+    people = client.get(reverse("organisations:people", kwargs={"code": icb.code}))
+    assert people.text.count("VCSE partnership lead") == 1
+
+
+def test_only_an_icb_offers_a_vcse_partnership_lead(client, amy, bob):
+    client.force_login(amy)
+    assert "VCSE partnership lead" not in client.get(_url(_membership(bob))).text
+    client.post(_url(_membership(bob)), {"role": "viewer", "vcse_partnership_lead": "on"})
+    assert not _membership(bob).vcse_partnership_lead
