@@ -4,8 +4,8 @@ Every file lists the sets of the report page (partnerships.reports), rows stream
 database a chunk at a time, so memory stays flat however many rows there are. Scores are
 the stored results of closed reviews (partnerships/results.py), shown by the scoring
 module's rule: to FILE places in files, with bands and gap flags decided on the figure as a
-screen shows it, so a file and a page never disagree on a band or a flag. The column names
-are documented in README.md ("Reports and exports") and do not change.
+screen shows it, so a file and a page never disagree on a band or a flag. The columns are
+written down once, in partnerships/export_columns.py: the CSV's names do not change.
 """
 
 import csv
@@ -33,7 +33,7 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from organisations.models import Organisation, Side
-from partnerships import reports, scoring
+from partnerships import export_columns, reports, scoring
 from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
 from partnerships.withholding import organisation_rows, shown
 
@@ -107,10 +107,15 @@ class Sheet:
 
     kind: str  # the CSV's name in the URL and the file name
     title: str
-    columns: tuple[str, ...]
+    columns: tuple[export_columns.Column, ...]
     rows: Callable[[], Iterator[tuple]]
     # Every text cell of its rows is already as neutralise() leaves it (made so in SQL).
     inert: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The CSV's header: the columns' stable machine names."""
+        return tuple(column.name for column in self.columns)
 
 
 KINDS = ("partnerships", "organisations", "reviews", "ratings", "actions")
@@ -136,23 +141,7 @@ def sheets(user, filters: reports.Filters) -> dict[str, Sheet]:
 
 
 def _partnerships_sheet(user, filters):
-    columns = (
-        "partnership_id",
-        "name",
-        "type",
-        "service_area",
-        "icb",
-        "icb_ods_code",
-        "nhs_region",
-        "framework",
-        "starts_on",
-        "ends_on",
-        "annual_value_gbp",
-        "contract_reference",
-        "review_frequency_months",
-        "next_review_due",
-        "current_partners",
-    )
+    columns = export_columns.PARTNERSHIPS
 
     def rows():
         partnerships = (
@@ -206,23 +195,7 @@ def _partnerships_sheet(user, filters):
 
 
 def _organisations_sheet(user, filters):
-    columns = (
-        "partnership_id",
-        "partnership",
-        "organisation_id",
-        "organisation",
-        "organisation_type",
-        "side",
-        "role",
-        "joined_on",
-        "left_on",
-        "ods_code",
-        "charity_number",
-        "charity_regulator",
-        "company_number",
-        "nhs_region",
-        "income_band",
-    )
+    columns = export_columns.ORGANISATIONS
 
     def rows():
         participants = (
@@ -253,28 +226,13 @@ def _organisations_sheet(user, filters):
     return Sheet("organisations", "Organisations", columns, rows)
 
 
-PRINCIPLE_FIGURES = ("score", "rag", "nhs", "local_government", "vcse", "gap", "gap_flag", "spread")
 INDEX_PLACES = 1  # the index in files, 0–100 to one decimal place (README)
 
 
 def _reviews_sheet(user, filters):
     framework = filters.framework
     numbers = list(framework.principles.values_list("number", flat=True)) if framework else []
-    columns = (
-        "partnership_id",
-        "partnership",
-        "review_id",
-        "framework",
-        "state",
-        "opened_on",
-        "due_on",
-        "closed_on",
-        "timeliness",
-        "commissioner_rating",
-        "index",
-        "partners_rating",
-        *(f"principle_{n}_{figure}" for n in numbers for figure in PRINCIPLE_FIGURES),
-    )
+    columns = (*export_columns.REVIEWS, *export_columns.principle_columns(numbers))
 
     def rows():
         if framework is None:
@@ -364,7 +322,7 @@ def _stored_results(review_ids, user) -> tuple[dict, dict]:
 
 def _principle_figures(figures):
     if figures is None:
-        return (None,) * len(PRINCIPLE_FIGURES)
+        return (None,) * len(export_columns.PRINCIPLE_FIGURES)
     score, nhs, local_government, vcse, spread = figures
     return (
         scoring.shown(score, scoring.FILE),
@@ -380,21 +338,7 @@ def _principle_figures(figures):
 
 
 def _ratings_sheet(user, filters):
-    columns = (
-        "partnership_id",
-        "partnership",
-        "review_id",
-        "review_closed_on",
-        "organisation_id",
-        "organisation",
-        "side",
-        "principle_number",
-        "principle",
-        "statement_number",
-        "statement",
-        "score",
-        "dont_know",
-    )
+    columns = export_columns.RATINGS
 
     def rows():
         return ratings_queryset(user, filters).iterator(chunk_size=CHUNK)
@@ -435,21 +379,7 @@ def ratings_queryset(user, filters):
 
 
 def _actions_sheet(user, filters):
-    columns = (
-        "partnership_id",
-        "partnership",
-        "action_id",
-        "description",
-        "principle_number",
-        "principle",
-        "review_id",
-        "owner_organisation",
-        "owner",
-        "due_on",
-        "status",
-        "overdue",
-        "created_on",
-    )
+    columns = export_columns.ACTIONS
 
     def rows():
         today = timezone.localdate()
@@ -495,7 +425,7 @@ def csv_chunks(sheet: Sheet, *, rows_per_chunk: int = 1000) -> Iterator[str]:
     """The CSV as text chunks: a byte-order mark and the header, then the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(sheet.columns)
+    writer.writerow(sheet.names)
     yield BOM + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
@@ -527,7 +457,7 @@ def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet.title)
-        worksheet.append(list(sheet.columns))
+        worksheet.append(list(sheet.names))
         for row in sheet.rows():
             worksheet.append([_excel_value(value) for value in row])
     workbook.save(path)

@@ -207,6 +207,13 @@ class Participant(models.Model):
     def is_commissioner(self) -> bool:
         return self.role in self.COMMISSIONING_ROLES
 
+    @property
+    def role_in_text(self) -> str:
+        """The role as a sentence shows it: "lead commissioner", but "VCSE partner"."""
+        label = self.get_role_display()
+        first = label.split()[0]
+        return label if first.isupper() else label[0].lower() + label[1:]
+
 
 class PartnershipTransfer(models.Model):
     """What one succession did to one partnership: from its predecessor to a successor.

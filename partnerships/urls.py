@@ -49,6 +49,7 @@ urlpatterns = [
     path(CONCERN + "withdraw/", concerns.concern_withdraw, name="concern_withdraw"),
     # Reports and exports of the partnerships a person can see; filters in the query string.
     path("reports/", reports.reports_page, name="reports"),
+    path("reports/downloads/", reports.report_downloads, name="report_downloads"),
     path("reports/csv/<slug:kind>/", reports.report_csv, name="report_csv"),
     path("reports/workbook/", reports.report_xlsx, name="report_xlsx"),
     path("reports/workbook/<uuid:export_id>/", reports.report_export, name="report_export"),

@@ -211,6 +211,10 @@ CASES = {
         "get",
         {ANON: 302, "dan": 403, "bob": 403, "alice": 403, "carol": 200},
     ),
+    "partnerships:report_downloads": (
+        "get",
+        {ANON: 302, "dan": 403, "alice": 403, "carol": 200},
+    ),
     "partnerships:report_csv": ("get", {ANON: 302, "dan": 403, "alice": 403, "carol": 200}),
     "partnerships:report_xlsx": ("get", {ANON: 302, "dan": 403, "alice": 403, "carol": 200}),
     "partnerships:report_pdf": ("get", {ANON: 302, "alice": 403, "carol": 200}),

@@ -123,7 +123,7 @@ class ParticipantAddForm(forms.Form):
         label="Its role in the partnership",
         error_messages={"required": "Select the organisation’s role"},
     )
-    joined_on = DateField(label="Date it joined (optional)")
+    joined_on = DateField(label="Date it joined")
 
     def __init__(self, *args, partnership: Partnership, **kwargs):
         super().__init__(*args, **kwargs)

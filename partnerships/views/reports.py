@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 
 from organisations.audit import audit, only_organisation
-from partnerships import charts, exports, report_charts, reports, results
+from partnerships import charts, export_columns, exports, report_charts, reports, results
 from partnerships.access import require_reports
 from partnerships.forms.reports import ReportFilterForm
 from partnerships.models import HealthCheck, Partnership, Review
@@ -87,6 +87,23 @@ def _charts(report):
         [(f"P{g.number} · {g.partnership_name}", g.gap, g.flag) for g in report.gaps]
     )
     return {"bars": bars, "histogram": histogram, "lines": lines, "gaps": gaps}
+
+
+def report_downloads(request):
+    """About these downloads: what each file holds, column by column."""
+    require_reports(request.user)
+    files = [
+        (exports.LABELS["partnerships"], "partnerships", export_columns.PARTNERSHIPS),
+        (exports.LABELS["organisations"], "organisations", export_columns.ORGANISATIONS),
+        (
+            exports.LABELS["reviews"],
+            "reviews",
+            (*export_columns.REVIEWS, *export_columns.principle_columns(["n"])),
+        ),
+        (exports.LABELS["ratings"], "ratings", export_columns.RATINGS),
+        (exports.LABELS["actions"], "actions", export_columns.ACTIONS),
+    ]
+    return render(request, "partnerships/report_downloads.html", {"files": files})
 
 
 def report_csv(request, kind):

@@ -127,7 +127,7 @@ def test_an_admin_filters_the_reports_and_downloads_them(
     expect(page).to_have_url(re.compile(r"region=North\+West"))
     expect(page).to_have_url(re.compile(rf"closed_to_year={today.year}"))
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
-    expect(page.get_by_text("that match the filters: 3 partnerships.")).to_be_visible()
+    expect(page.get_by_text("that matches the filters: 3 partnerships.")).to_be_visible()
     heatmap = page.get_by_role("table", name="Scores of each partnership by principle")
     expect(heatmap.get_by_role("link")).to_have_text([alliance.name])
     check_page(page)

@@ -113,3 +113,10 @@ def test_remove_rejects_get(client, carol, partnership, charity):
     participant = Participant.objects.get(partnership=partnership, organisation=charity)
     client.force_login(carol)
     assert client.get(_remove_url(participant)).status_code == 405
+
+
+def test_its_optional_date_says_so_once(client, carol, partnership):
+    client.force_login(carol)
+    page = client.get(_url(partnership)).text
+    assert "Date it joined (optional)" in page
+    assert "(optional) (optional)" not in page

@@ -600,3 +600,12 @@ def test_any_query_string_gets_a_page_never_an_error(client, carol, data):
     response = client.get(reverse("partnerships:reports"), query)
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
+
+
+def test_its_count_reads_as_a_sentence(client, ada, carol, seeded):
+    assert "Every partnership on the service that matches the filters:" in (
+        _report(client, ada, region="London").text
+    )
+    assert "The partnerships your organisation is part of that match the filters:" in (
+        _report(client, carol, region="London").text
+    )

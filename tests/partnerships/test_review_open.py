@@ -24,7 +24,8 @@ def _due(days=28):
 def test_it_works(client, carol, partnership, icb, charity):
     client.force_login(carol)
     page = client.get(_url(partnership))
-    assert "Riverside Mind" in page.text  # who will be asked
+    assert "Riverside Mind (VCSE partner)" in page.text  # who will be asked, and as what
+    assert "NHS North Valley ICB (lead commissioner)" in page.text
     response = client.post(_url(partnership), _due())
     review = Review.objects.get(partnership=partnership)
     assert response.status_code == 302
