@@ -143,7 +143,7 @@ class UserAdmin(MembershipFormsetAuditMixin, BaseUserAdmin):
 @admin.register(Organisation)
 class OrganisationAdmin(MembershipFormsetAuditMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "ods_code", "charity_number", "region", "income_band"]
-    list_filter = ["kind", "region", "income_band", "charity_regulator"]
+    list_filter = ["kind", "region", "nation", "income_band", "charity_regulator"]
     search_fields = ["name", "ods_code", "charity_number", "company_number"]
     autocomplete_fields = ["icb", "successor"]
     readonly_fields = ["code", "created_at"]

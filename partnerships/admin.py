@@ -3,6 +3,7 @@ from django.contrib import admin
 from .models import (
     Action,
     Assessment,
+    Concern,
     HealthCheck,
     HealthCheckEntry,
     Participant,
@@ -83,6 +84,25 @@ class ActionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner_organisation", "owner"]
     list_select_related = ["partnership", "owner_organisation"]
     readonly_fields = ["code", "created_by", "created_at"]
+
+
+@admin.register(Concern)
+class ConcernAdmin(admin.ModelAdmin):
+    """Read only: every step of a concern goes through its service, audited and emailed."""
+
+    list_display = ["partnership", "organisation", "principle", "state", "raised_at", "respond_by"]
+    list_filter = ["state", "visibility", "principle"]
+    search_fields = ["partnership__name", "organisation__name"]
+    list_select_related = ["partnership", "organisation", "principle"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Reminder)

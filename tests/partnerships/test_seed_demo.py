@@ -175,3 +175,17 @@ def test_the_open_review_has_one_assessment_in_progress_and_one_not_started(seed
     assert states[Organisation.Kind.ICB].state == Assessment.State.NOT_STARTED
     assert not states[Organisation.Kind.ICB].ratings.exists()
     assert review.due_on > review.opened_on
+
+
+def test_it_seeds_one_open_and_one_closed_concern(seeded):
+    from organisations.models import Membership
+    from partnerships.models import Concern
+
+    concerns = Concern.objects.order_by("raised_at")
+    assert [c.state for c in concerns] == [Concern.State.CLOSED, Concern.State.RAISED]
+    closed, waiting = concerns
+    assert closed.responded_in_time and closed.outcome == Concern.Outcome.SATISFIED
+    assert waiting.acknowledge_by > waiting.raised_at.date()
+    assert Membership.objects.get(vcse_partnership_lead=True).user.email == (
+        "olu.adeyemi@northvalley-icb.example"
+    )

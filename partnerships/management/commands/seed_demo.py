@@ -20,6 +20,7 @@ from partnerships.models import (
     RAG,
     Action,
     Assessment,
+    Concern,
     HealthCheck,
     HealthCheckEntry,
     Participant,
@@ -28,6 +29,7 @@ from partnerships.models import (
     Review,
 )
 from partnerships.results import review_result_store
+from partnerships.services.concerns import deadlines
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Statement
 
 DEMO_PASSWORD = "partnership-demo-2014"
@@ -119,7 +121,7 @@ USERS = [
         "Adeyemi",
         "icb",
         Membership.Role.ADMIN,
-        "Organisation admin at the ICB: manages its people",
+        "Organisation admin at the ICB: manages its people; its VCSE partnership lead",
     ),
     DemoUser(
         "priya.shah@northvalley-icb.example",
@@ -164,6 +166,46 @@ USERS = [
 ]
 
 LEAD_COMMISSIONER = "priya.shah@northvalley-icb.example"
+# Concerns about the ICB's partnerships are escalated to them.
+VCSE_PARTNERSHIP_LEAD = "olu.adeyemi@northvalley-icb.example"
+
+
+class DemoConcern(NamedTuple):
+    principle: int
+    raised_days_ago: int
+    what_happened: str
+    would_like: str
+    visibility: str
+    # Answered and closed this many days after it was raised; None: still waiting.
+    answered_after_days: int | None
+    response: str = ""
+    closing_note: str = ""
+
+
+# Raised by Northdale Carers Centre about the mental health alliance: one answered and closed,
+# one waiting for the lead commissioner.
+CONCERNS = [
+    DemoConcern(
+        principle=5,
+        raised_days_ago=75,
+        what_happened="The quarterly monitoring return grew from 12 to 40 questions without "
+        "notice, for a grant of £38,000 a year.",
+        would_like="A return in proportion to the grant, agreed with us before it changes.",
+        visibility=Concern.Visibility.LEAD,
+        answered_after_days=9,
+        response="We have cut the return back to 15 questions from next quarter and will agree "
+        "any change with you at the quarterly meeting first.",
+        closing_note="The shorter return is agreed and in use.",
+    ),
+    DemoConcern(
+        principle=1,
+        raised_days_ago=2,
+        what_happened="The October payment has not arrived; it was due on 1 October.",
+        would_like="Payment this month, and a date we can rely on for the next ones.",
+        visibility=Concern.Visibility.PARTNERS,
+        answered_after_days=None,
+    ),
+]
 
 # Dates are relative to the day of the first run; start and end dates follow the NHS
 # financial year (1 April to 31 March).
@@ -370,6 +412,7 @@ class Seed:
         self.seed_partnerships()
         self.seed_closed_review(self.partnerships["alliance"])
         self.seed_open_review(self.partnerships["contract"])
+        self.seed_concerns(self.partnerships["alliance"])
 
     def seed_organisations(self) -> None:
         icb_fields = ORGANISATIONS["icb"]
@@ -403,7 +446,10 @@ class Seed:
                     Membership,
                     user=user,
                     organisation=self.organisations[person.organisation],
-                    defaults={"role": person.role},
+                    defaults={
+                        "role": person.role,
+                        "vcse_partnership_lead": person.email == VCSE_PARTNERSHIP_LEAD,
+                    },
                 )
             self.users[person.email] = user
 
@@ -564,6 +610,47 @@ class Seed:
                 assessment=assessment,
                 statement_id=statement,
                 defaults={"score": score, "comment": comment},
+            )
+
+    def seed_concerns(self, partnership: Partnership) -> None:
+        organisation, raiser = self.organisations["carers"], self.editor_of("carers")
+        lead = self.users[LEAD_COMMISSIONER]
+        for concern in CONCERNS:
+            raised_on = self.today - datetime.timedelta(days=concern.raised_days_ago)
+            acknowledge_by, respond_by = deadlines(
+                partnership=partnership, organisation=organisation, raised_on=raised_on
+            )
+            fields = {
+                "principle": self.framework.principles.get(number=concern.principle),
+                "raised_by": raiser,
+                "raised_at": at_ten(raised_on),
+                "would_like": concern.would_like,
+                "visibility": concern.visibility,
+                "acknowledge_by": acknowledge_by,
+                "respond_by": respond_by,
+            }
+            if concern.answered_after_days is not None:
+                answered_on = raised_on + datetime.timedelta(days=concern.answered_after_days)
+                fields.update(
+                    state=Concern.State.CLOSED,
+                    acknowledged_by=lead,
+                    acknowledged_at=at_ten(raised_on + datetime.timedelta(days=2)),
+                    response=concern.response,
+                    responded_by=lead,
+                    responded_at=at_ten(answered_on),
+                    responded_in_time=answered_on <= respond_by,
+                    days_to_respond=concern.answered_after_days,
+                    outcome=Concern.Outcome.SATISFIED,
+                    closing_note=concern.closing_note,
+                    ended_by=raiser,
+                    ended_at=at_ten(answered_on + datetime.timedelta(days=3)),
+                )
+            self.get_or_create(
+                Concern,
+                partnership=partnership,
+                organisation=organisation,
+                what_happened=concern.what_happened,
+                defaults=fields,
             )
 
 
