@@ -214,8 +214,11 @@ class ReviewResult:
 
     @property
     def index_missing(self) -> tuple[int, ...]:
-        """Principles left out of the index: no partnership score."""
-        return tuple(p.number for p in self.principles if p.score is None)
+        """Principles left out of the index: no partnership score (one withheld from the
+        reader has a score, so is not among them)."""
+        return tuple(
+            p.number for p in self.principles if p.score is None and "score" not in p.withheld
+        )
 
     @property
     def principles_scored(self) -> int:
