@@ -135,6 +135,10 @@ class Partnership(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_review_overdue(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
+
     def current_participants(self):
         return [p for p in self.participants.all() if p.left_on is None]
 

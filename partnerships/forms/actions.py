@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from config.forms import gds_helper
 from organisations.models import Membership, Organisation, User
@@ -63,6 +64,12 @@ class ActionForm(forms.Form):
         error_messages={"invalid_choice": "Select someone who works for a partner organisation"},
     )
     due_on = DateField(label="Due date")
+    # Shown only when a due date in the past is entered: a slip of the year, or on purpose.
+    confirm_past_due = forms.BooleanField(
+        label="Yes, the due date is in the past",
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args, partnership: Partnership, action: Action | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,6 +121,16 @@ class ActionForm(forms.Form):
             error = services.owner_error(owner=owner, organisation=organisation)
             if error:
                 self.add_error("owner", error)
+        due_on = cleaned.get("due_on")
+        past = due_on and due_on < timezone.localdate() and "due_on" in self.changed_data
+        if past and not cleaned.pop("confirm_past_due", False):
+            self.fields["confirm_past_due"].widget = forms.CheckboxInput()
+            self.add_error(
+                "due_on",
+                f"The due date, {due_on:%-d %B %Y}, is in the past. Change it, or tick "
+                "“Yes, the due date is in the past” to keep it",
+            )
+        cleaned.pop("confirm_past_due", None)  # the form's question, not the action's
         return cleaned
 
 

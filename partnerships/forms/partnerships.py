@@ -1,13 +1,19 @@
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from config.forms import gds_helper
 from organisations.models import Organisation
 from partnerships.access import commissioning_organisations
 from partnerships.forms.common import DateField, numeric_input
 from partnerships.models import Participant, Partnership
+
+# Whole pounds with or without commas between the thousands, and pence if any: no signs, no
+# exponent ("1e3" is not £1,000 to anyone typing it), at most two decimal places.
+AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?", re.ASCII)
 
 
 class PartnershipForm(forms.ModelForm):
@@ -21,7 +27,7 @@ class PartnershipForm(forms.ModelForm):
         label="Annual value in pounds (optional)",
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
-        help_text="For example, 250000 or 1,250,000.50",
+        help_text="For example, 250000 or £1,250,000.50",
     )
     review_frequency_months = forms.CharField(
         label="How often should the partnership be reviewed, in months?",
@@ -66,18 +72,29 @@ class PartnershipForm(forms.ModelForm):
         self.helper = gds_helper(self)
 
     def clean_annual_value(self):
-        raw = self.cleaned_data["annual_value"].replace(",", "").replace("£", "").strip()
+        # Pounds and pence as people type them: "£1,250,000.50", "250000", "£ 1,000".
+        typed = self.cleaned_data["annual_value"]
+        raw = typed.replace("£", "").replace(" ", "").strip()
         if not raw:
             return None
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
+        if not AMOUNT.fullmatch(raw):
             raise ValidationError(
-                "Annual value must be an amount in pounds, like 250000 or 1,250,000.50"
-            ) from None
-        if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+                "Annual value must be an amount in pounds, like 250000 or £1,250,000.50"
+            )
+        value = Decimal(raw.replace(",", ""))
+        if value >= Decimal("1e12"):
             raise ValidationError("Annual value must be between £0 and £999,999,999,999")
-        return value.quantize(Decimal("0.01"))
+        return value
+
+    def clean_next_review_due(self):
+        value = self.cleaned_data["next_review_due"]
+        # A date already stored stays, so other details can still be changed once it passes.
+        if value and "next_review_due" in self.changed_data and value < timezone.localdate():
+            raise ValidationError(
+                "Next review due must be today or later. If a review is overdue, "
+                "open one from the partnership page"
+            )
+        return value
 
     def clean_review_frequency_months(self):
         raw = self.cleaned_data["review_frequency_months"].strip()

@@ -67,3 +67,11 @@ def side_names(sides):
     """("nhs", "vcse") → "NHS and VCSE"."""
     names = [scoring.side_name(side) for side in sides]
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
+
+
+@register.filter
+def pounds(value):
+    """An amount as people write it: 1,250,000 or 1,250,000.50, never rounded to the pound."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"

@@ -229,3 +229,35 @@ def test_people_are_grouped_by_their_organisation(client, alice, carol, partners
     assert '<optgroup label="NHS North Valley ICB">' in response.text
     assert '<optgroup label="Riverside Mind">' in response.text
     assert response.text.count("Erin (erin@riverside.example)") == 2
+
+
+def test_it_asks_to_confirm_a_due_date_in_the_past(client, alice, partnership, charity):
+    client.force_login(alice)
+    last_week = timezone.localdate() - datetime.timedelta(days=7)
+    past = {
+        "due_on_0": str(last_week.day),
+        "due_on_1": str(last_week.month),
+        "due_on_2": str(last_week.year),
+    }
+    response = client.post(_url(partnership), _form(charity, **past))
+    assert response.status_code == 200
+    assert f"The due date, {last_week:%-d %B %Y}, is in the past" in response.text
+    assert 'type="checkbox" name="confirm_past_due"' in response.text
+    assert "Agree a shared outcomes framework" in response.text  # nothing typed is lost
+    assert not Action.objects.exists()
+
+    response = client.post(_url(partnership), _form(charity, **past, confirm_past_due="on"))
+    assert response.status_code == 302
+    assert Action.objects.get().due_on == last_week
+
+
+def test_it_asks_nothing_of_a_date_today_or_later(client, alice, partnership, charity):
+    client.force_login(alice)
+    page = client.get(_url(partnership)).text
+    assert 'type="checkbox" name="confirm_past_due"' not in page
+    today = timezone.localdate()
+    day, month, year = str(today.day), str(today.month), str(today.year)
+    response = client.post(
+        _url(partnership), _form(charity, due_on_0=day, due_on_1=month, due_on_2=year)
+    )
+    assert response.status_code == 302

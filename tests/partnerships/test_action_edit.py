@@ -141,3 +141,15 @@ def test_an_owner_who_has_left_their_organisation_is_kept(client, carol, action,
     assert response.status_code == 302
     action.refresh_from_db()
     assert (action.status, action.owner) == ("done", alice)
+
+
+def test_an_overdue_action_is_changed_without_confirming_its_date_again(client, carol, action):
+    action.due_on = datetime.date(2026, 1, 31)
+    action.save(update_fields=["due_on"])
+    client.force_login(carol)
+    response = client.post(
+        _url(action), _form(action, due_on_0="31", due_on_1="1", due_on_2="2026", status="done")
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == "done"

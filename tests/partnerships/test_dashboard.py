@@ -257,3 +257,16 @@ def test_it_shows_the_latest_published_result(
     # Sides 5 and 4: 4.5 a principle, index 87.5, shown 88, green.
     assert "Index 88<span" in main
     assert 'govuk-tag--green">Green</strong>' in main
+
+
+def test_a_review_date_that_has_passed_is_marked_overdue(client, carol, partnership):
+    client.force_login(carol)
+    partnership.next_review_due = timezone.localdate() - datetime.timedelta(days=3)
+    partnership.save(update_fields=["next_review_due"])
+    page = client.get(reverse("dashboard")).text
+    coming_due = page.split("Reviews coming due", 1)[1].split("</ul>", 1)[0]
+    assert "Riverside Partnership" in coming_due and "Overdue" in coming_due
+    partnership.next_review_due = timezone.localdate() + datetime.timedelta(days=3)
+    partnership.save(update_fields=["next_review_due"])
+    coming_due = client.get(reverse("dashboard")).text.split("Reviews coming due", 1)[1]
+    assert "Overdue" not in coming_due.split("</ul>", 1)[0]

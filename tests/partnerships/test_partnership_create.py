@@ -1,4 +1,9 @@
+import datetime
+
+import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from partnerships.models import Participant, Partnership
 
@@ -19,7 +24,7 @@ def _form(icb, **overrides):
         "review_frequency_months": "6",
         "next_review_due_0": "30",
         "next_review_due_1": "9",
-        "next_review_due_2": "2026",
+        "next_review_due_2": "2027",
     }
     data.update(overrides)
     return data
@@ -83,4 +88,48 @@ def test_it_rejects_an_impossible_date(client, carol, icb):
     client.force_login(carol)
     response = client.post(URL, _form(icb, starts_on_0="31", starts_on_1="2"))
     assert "Start date must be a real date" in response.text
+    assert not Partnership.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("£1,250,000.50", "1250000.50"),
+        ("1250000.5", "1250000.50"),
+        ("£ 250,000", "250000.00"),
+        (" 250000 ", "250000.00"),
+        ("0", "0.00"),
+    ],
+)
+def test_it_takes_pounds_and_pence_as_people_type_them(client, carol, icb, typed, stored):
+    client.force_login(carol)
+    response = client.post(URL, _form(icb, annual_value=typed))
+    assert response.status_code == 302
+    assert str(Partnership.objects.get().annual_value) == stored
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1E3", "-5", "1,25,000", "12.345", "1.2.3", "NaN"])
+def test_it_refuses_what_is_not_an_amount_and_shows_what_was_typed(client, carol, icb, typed):
+    client.force_login(carol)
+    response = client.post(URL, _form(icb, annual_value=typed))
+    assert response.status_code == 200
+    assert "Annual value must be an amount in pounds" in response.text
+    assert f'value="{escape(typed)}"' in response.text
+    assert not Partnership.objects.exists()
+
+
+def test_it_refuses_a_next_review_date_in_the_past_and_says_why(client, carol, icb):
+    client.force_login(carol)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = client.post(
+        URL,
+        _form(
+            icb,
+            next_review_due_0=str(yesterday.day),
+            next_review_due_1=str(yesterday.month),
+            next_review_due_2=str(yesterday.year),
+        ),
+    )
+    assert response.status_code == 200
+    assert "Next review due must be today or later" in response.text
     assert not Partnership.objects.exists()

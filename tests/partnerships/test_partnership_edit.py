@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 from django.urls import reverse
 
 
@@ -55,3 +58,28 @@ def test_it_keeps_the_saved_details_when_the_form_is_invalid(client, carol, part
         "Riverside Partnership",
         "Mental health",
     )
+
+
+def test_a_next_review_date_that_has_passed_does_not_stop_other_changes(client, carol, partnership):
+    partnership.next_review_due = datetime.date(2025, 1, 31)
+    partnership.save(update_fields=["next_review_due"])
+    client.force_login(carol)
+    response = client.post(
+        _url(partnership),
+        _form(next_review_due_0="31", next_review_due_1="1", next_review_due_2="2025"),
+    )
+    assert response.status_code == 302
+    partnership.refresh_from_db()
+    assert partnership.name == "Riverside Mental Health Partnership"
+
+
+def test_its_annual_value_shows_its_pence(client, carol, partnership):
+    partnership.annual_value = Decimal("1250000.50")
+    partnership.save(update_fields=["annual_value"])
+    client.force_login(carol)
+    page = client.get(reverse("partnerships:detail", kwargs={"code": partnership.code})).text
+    assert "£1,250,000.50" in page
+    partnership.annual_value = Decimal("240000.00")
+    partnership.save(update_fields=["annual_value"])
+    page = client.get(reverse("partnerships:detail", kwargs={"code": partnership.code})).text
+    assert "£240,000<" in page
