@@ -14,6 +14,9 @@ DONT_KNOW = "dont_know"
 SCORE_CHOICES = [(str(value), label) for value, label in Score.choices] + [
     (DONT_KNOW, "Don’t know")
 ]
+# The scale's radios show their numbers; the words show on its two ends (and are read out
+# for every number).
+SCALE_ENDS = (str(min(Score.values)), str(max(Score.values)))
 
 # The two buttons: both save, then go on or go back to the task list.
 CONTINUE = "continue"
@@ -30,8 +33,18 @@ class StatementFields:
     shared: BoundField
     latest: Row | None  # after a conflict: what the other person saved
 
+    @property
+    def comment_open(self) -> bool:
+        """The comment starts open when it has text, an error, or a rating that needs one."""
+        score = self.score.value()
+        needs = score not in (None, "", DONT_KNOW) and str(score).isdigit()
+        needs = needs and int(score) <= COMMENT_REQUIRED_AT_OR_BELOW
+        return bool(self.comment.value() or self.comment.errors or needs)
+
 
 class PrincipleForm(forms.Form):
+    scale_ends = SCALE_ENDS
+    comment_needed_at_or_below = COMMENT_REQUIRED_AT_OR_BELOW
     # The version the page was rendered from; the save is refused if it has moved on.
     version = forms.IntegerField(
         widget=forms.HiddenInput,

@@ -104,6 +104,7 @@ def principle_page(request, code, review_code, assessment_code, number):
         {
             "assessment": assessment,
             "principle": principle,
+            "principle_count": principles.count(),
             "section": section,
             "form": form,
             "read_only": read_only,

@@ -31,6 +31,14 @@ class Person:
         else:
             locator.click()
 
+    def press(self, locator: Locator) -> None:
+        """Press something that acts on the page itself, such as a details summary."""
+        if self.keyboard:
+            self.tab_to(locator)
+            self.page.keyboard.press("Enter")
+        else:
+            locator.click()
+
     def type(self, locator: Locator, text: str) -> None:
         if self.keyboard:
             self.tab_to(locator)

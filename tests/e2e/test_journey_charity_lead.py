@@ -23,14 +23,16 @@ RATINGS = {
     6: ["Strongly agree"] * 4,
     7: ["Agree", "Don’t know", "Agree", "Agree"],
 }
-SCALE = [
-    "Strongly disagree",
-    "Disagree",
-    "Neither agree nor disagree",
-    "Agree",
-    "Strongly agree",
-    "Don’t know",
-]
+# Each radio of the scale shows its number (and, at the ends, its words); its label carries
+# the words for everyone.
+SCALE = {
+    "Strongly disagree": "1 Strongly disagree",
+    "Disagree": "2 Disagree",
+    "Neither agree nor disagree": "3 Neither agree nor disagree",
+    "Agree": "4 Agree",
+    "Strongly agree": "5 Strongly agree",
+    "Don’t know": "Don’t know",
+}
 REASON = "Reports reach us too late to act on."
 
 
@@ -48,9 +50,19 @@ def _answer_principle(person: Person, number: int, *, comments: bool = True) -> 
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{number}. ")
     statements = page.locator("fieldset")
     for index, label in enumerate(RATINGS[number]):
-        person.choose(statements.nth(index), label)
+        person.choose(statements.nth(index), SCALE[label])
         if comments and label in ("Strongly disagree", "Disagree"):
-            person.type(page.get_by_label(f"Comment on statement {number}.{index + 1}"), REASON)
+            _comment(person, f"{number}.{index + 1}", REASON)
+
+
+def _comment(person: Person, ref: str, text: str) -> None:
+    """Types a statement's comment, opening it first where script has not already."""
+    page = person.page
+    field = page.get_by_label(f"Comment on statement {ref}")
+    details = page.locator("details", has=field)
+    if not details.evaluate("el => el.open"):
+        person.press(details.locator("summary"))
+    person.type(field, text)
 
 
 def _journey(page: Page, *, keyboard: bool, name: str, check=check_page) -> None:
@@ -73,10 +85,11 @@ def _journey(page: Page, *, keyboard: bool, name: str, check=check_page) -> None
     _answer_principle(person, 2, comments=False)
     person.follow(page.get_by_role("button", name="Save and continue"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    expect(page.locator("fieldset").nth(1).get_by_label("Disagree", exact=True)).to_be_checked()
+    disagree = page.locator("fieldset").nth(1).get_by_label(SCALE["Disagree"], exact=True)
+    expect(disagree).to_be_checked()
     check(page)
-    person.type(page.get_by_label("Comment on statement 2.1"), REASON)
-    person.type(page.get_by_label("Comment on statement 2.2"), REASON)
+    _comment(person, "2.1", REASON)
+    _comment(person, "2.2", REASON)
     person.follow(page.get_by_role("button", name="Save and continue"))
 
     _answer_principle(person, 3)
@@ -88,7 +101,7 @@ def _journey(page: Page, *, keyboard: bool, name: str, check=check_page) -> None
     person.follow(page.get_by_role("link", name="2. Transparency"))
     expect(page.get_by_label("Comment on statement 2.1")).to_have_value(REASON)
     expect(
-        page.locator("fieldset").nth(0).get_by_label("Strongly disagree", exact=True)
+        page.locator("fieldset").nth(0).get_by_label(SCALE["Strongly disagree"], exact=True)
     ).to_be_checked()
     person.follow(page.get_by_role("link", name="Back to the self-assessment"))
 
@@ -105,7 +118,7 @@ def _journey(page: Page, *, keyboard: bool, name: str, check=check_page) -> None
     check(page)
     screenshot(page, f"{name}-check-answers")
     person.follow(page.get_by_role("link", name="Change your answer to statement 4.1"))
-    person.choose(page.locator("fieldset").nth(0), "Agree")
+    person.choose(page.locator("fieldset").nth(0), SCALE["Agree"])
     person.follow(page.get_by_role("button", name="Save and continue"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers")
     person.follow(page.get_by_role("button", name="Submit self-assessment"))

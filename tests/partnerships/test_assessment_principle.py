@@ -312,3 +312,45 @@ def test_a_change_from_check_answers_returns_there(client, alice, charity_assess
     response = client.post(_url(charity_assessment), data)
     assert response.status_code == 302
     assert response.url.endswith("/check/")
+
+
+def _comment_open(html, statement):
+    """Whether the statement's comment starts open (its details element)."""
+    block = html.split(f'id="statement-{statement.id}"', 1)[1].split("</details>", 1)[0]
+    return bool(re.search(r"<details[^>]*\sopen>", block))
+
+
+def test_it_says_which_principle_of_how_many(client, alice, charity_assessment):
+    client.force_login(alice)
+    assert "Principle 3 of 7</span>" in client.get(_url(charity_assessment, 3)).text
+
+
+def test_its_scale_shows_numbers_and_its_ends_their_words(client, alice, charity_assessment):
+    client.force_login(alice)
+    html = client.get(_url(charity_assessment)).text
+    labels = re.findall(r'class="govuk-label govuk-radios__label" for="[^"]+">(.*?)</label>', html)
+    assert labels[:6] == [
+        "1 Strongly disagree",
+        '2<span class="govuk-visually-hidden"> Disagree</span>',
+        '3<span class="govuk-visually-hidden"> Neither agree nor disagree</span>',
+        '4<span class="govuk-visually-hidden"> Agree</span>',
+        "5 Strongly agree",
+        "Don’t know",
+    ]
+
+
+def test_a_comment_starts_open_when_it_is_needed_or_written(client, alice, charity_assessment):
+    client.force_login(alice)
+    statements = _statements(charity_assessment)
+    html = client.get(_url(charity_assessment)).text
+    assert not any(_comment_open(html, statement) for statement in statements)
+    # Disagreeing without a comment: that one opens with its error; a written one stays open.
+    html = client.post(
+        _url(charity_assessment), _form(statements, [2, 4, 4, 4], ["", "", "Noted", ""])
+    ).text
+    assert [_comment_open(html, statement) for statement in statements] == [
+        True,
+        False,
+        True,
+        False,
+    ]
