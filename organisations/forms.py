@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.layout import Size
+from crispy_forms_gds.layout import Layout, Size
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
@@ -250,3 +250,40 @@ class MembershipRemoveForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(self)
+
+
+class MembershipOffersForm(forms.Form):
+    """Which of the predecessor's people to accept; "all" accepts every one listed."""
+
+    offers = forms.MultipleChoiceField(
+        label="Who joins?",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Select people from the list"},
+    )
+    all = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, offers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers = {str(offer.pk): offer for offer in offers}
+        self.fields["offers"].choices = [
+            (
+                key,
+                f"{offer.user.get_full_name() or offer.user.email} ({offer.user.email}), "
+                f"{offer.get_role_display().lower()} at {offer.succession.predecessor.name}",
+            )
+            for key, offer in self.offers.items()
+        ]
+        self.helper = gds_helper(self, legend_size=Size.MEDIUM)
+        self.helper.layout = Layout("offers")  # "all" is the second button's name
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("all"):
+            cleaned["offers"] = list(self.offers.values())
+        elif "offers" in cleaned:
+            if not cleaned["offers"]:
+                self.add_error("offers", "Select the people who join, or accept them all")
+            else:
+                cleaned["offers"] = [self.offers[key] for key in cleaned["offers"]]
+        return cleaned

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:code>/", views.organisation_detail, name="detail"),
     path("<uuid:code>/people/", views.people, name="people"),
     path("<uuid:code>/people/invite/", views.invite, name="invite"),
+    path("<uuid:code>/people/offers/", views.membership_offers, name="membership_offers"),
     path(
         "<uuid:code>/people/invitations/<int:invitation_id>/cancel/",
         views.invitation_revoke,

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,18 +22,29 @@ from .forms import (
     AccountPasswordForm,
     InvitationAcceptForm,
     InvitationForm,
+    MembershipOffersForm,
     MembershipRemoveForm,
     MembershipRoleForm,
     SwitchOrganisationForm,
 )
-from .models import Invitation, Membership, Organisation, User
+from .models import Invitation, Membership, MembershipOffer, Organisation, Succession, User
 from .views_auth import password_confirmed
 
 logger = logging.getLogger(__name__)
 
 
 def organisation_detail(request, code):
-    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), code=code)
+    # Whether it succeeded anyone, and how many of their people wait to join, come with it.
+    waiting = MembershipOffer.objects.filter(organisation=OuterRef("pk"), accepted_at__isnull=True)
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user).annotate(
+            has_predecessors=Exists(Succession.objects.filter(successors=OuterRef("pk"))),
+            offers_waiting=Coalesce(
+                Subquery(waiting.values("organisation").annotate(n=Count("pk")).values("n")), 0
+            ),
+        ),
+        code=code,
+    )
     # Partners see the profile; only members and platform admins see the people.
     is_member = request.user.is_staff or organisation.memberships.filter(user=request.user).exists()
     memberships = organisation.memberships.select_related("user") if is_member else None
@@ -48,6 +61,12 @@ def organisation_detail(request, code):
             "memberships": memberships,
             "partnerships": partnerships,
             "can_manage_people": _can_manage_people(request.user, organisation),
+            "is_member": is_member,
+            "predecessors": list(
+                organisation.successions_inherited.select_related("predecessor")
+                if organisation.has_predecessors
+                else ()
+            ),
         },
     )
 
@@ -119,6 +138,31 @@ def people(request, code):
             "invitations": invitations,
             "now": timezone.now(),
         },
+    )
+
+
+def membership_offers(request, code):
+    """People of a predecessor waiting to join: the successor's admins accept them here."""
+    organisation = _get_managed_organisation(request, code)
+    waiting = (
+        organisation.membership_offers.filter(accepted_at__isnull=True)
+        .select_related("user", "succession__predecessor")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    )
+    form = MembershipOffersForm(request.POST if request.method == "POST" else None, offers=waiting)
+    if request.method == "POST" and form.is_valid():
+        made = services.membership_offers_accept(
+            offers=form.cleaned_data["offers"], by=request.user
+        )
+        messages.success(
+            request,
+            f"{made} {'person' if made == 1 else 'people'} joined {organisation.name}.",
+        )
+        return redirect("organisations:people", code=organisation.code)
+    return render(
+        request,
+        "organisations/membership_offers.html",
+        {"organisation": organisation, "form": form, "waiting": waiting},
     )
 
 

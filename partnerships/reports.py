@@ -39,6 +39,7 @@ from partnerships.models import (
     Assessment,
     Participant,
     Partnership,
+    PartnershipTransfer,
     PrincipleResult,
     Rating,
     Review,
@@ -75,6 +76,9 @@ class Filters:
     organisation: Organisation | None = None
     closed_from: datetime.date | None = None
     closed_to: datetime.date | None = None
+    # The chosen ICB's predecessors, by their names of then: the report includes the
+    # partnerships it inherited from them, and says so.
+    inherited_from: tuple[str, ...] = ()
 
     def query(self) -> dict[str, str]:
         """The filters as URL parameters: links, exports and the audit trail all use this."""
@@ -101,7 +105,11 @@ class Filters:
         if self.region:
             lines.append(f"NHS region: {self.region}")
         if self.icb:
-            lines.append(f"ICB: {self.icb.name}")
+            lines.append(f"ICB: {self.icb}")
+        if self.inherited_from:
+            lines.append(
+                "Includes the partnerships inherited from " + "; ".join(self.inherited_from)
+            )
         if self.kind:
             lines.append(f"Type: {Partnership.Kind(self.kind).label}")
         if self.service_area:
@@ -118,12 +126,37 @@ class Filters:
 # The sets a report is about. Every one starts from the partnership gate.
 
 
+def predecessors_of(icb: Organisation) -> tuple[str, ...]:
+    """The names, with their last days, of the organisations `icb` succeeded."""
+    return tuple(
+        str(organisation)
+        for organisation in Organisation.objects.filter(
+            Q(successor=icb)
+            | Q(
+                pk__in=PartnershipTransfer.objects.filter(successor=icb).values(
+                    "succession__predecessor"
+                )
+            )
+        ).order_by("name")
+    )
+
+
 def partnerships_for(user, filters: Filters):
     partnerships = Partnership.objects.visible_to(user)
     if filters.region:
         partnerships = partnerships.filter(icb__region=filters.region)
     if filters.icb:
-        partnerships = partnerships.filter(icb=filters.icb)
+        # A successor's report includes its predecessors' partnerships (those not yet moved
+        # too); a predecessor's, the partnerships that were in its area or that it was in.
+        partnerships = partnerships.filter(
+            Q(icb=filters.icb)
+            | Q(icb__successor=filters.icb)
+            | Q(
+                pk__in=PartnershipTransfer.objects.filter(
+                    succession__predecessor=filters.icb
+                ).values("partnership")
+            )
+        )
     if filters.kind:
         partnerships = partnerships.filter(kind=filters.kind)
     if filters.service_area:

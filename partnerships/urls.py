@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, assessments, concerns, partnerships, reports, reviews
+from .views import actions, assessments, concerns, partnerships, reports, reviews, successions
 
 app_name = "partnerships"
 
@@ -56,4 +56,22 @@ urlpatterns = [
     path("reports/summary/", reports.report_pdf, name="report_pdf"),
     path("reports/<uuid:code>/", reports.partnership_report, name="partnership_report"),
     path("reports/<uuid:code>/pdf/", reports.partnership_pdf, name="partnership_pdf"),
+    # Successions: recorded and assigned by platform admins; a successor's handover pack.
+    path("successions/", successions.successions_list, name="successions"),
+    path(
+        "successions/record/<uuid:code>/", successions.succession_record, name="succession_record"
+    ),
+    path(
+        "successions/<uuid:code>/accept-offers/",
+        successions.offers_accept_all,
+        name="offers_accept_all",
+    ),
+    path(
+        "successions/transfers/<uuid:transfer_code>/",
+        successions.transfer_assign,
+        name="transfer_assign",
+    ),
+    path("handover/<uuid:code>/", successions.handover_page, name="handover"),
+    path("handover/<uuid:code>/pdf/", successions.handover_pdf, name="handover_pdf"),
+    path("handover/<uuid:code>/csv/", successions.handover_csv, name="handover_csv"),
 ]

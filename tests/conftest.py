@@ -249,6 +249,7 @@ def world(request, db):
         "concern",
         "amy",
         "invitation",
+        "ada",
     ]
     return {name: request.getfixturevalue(name) for name in names}
 

@@ -71,6 +71,9 @@ FORMS = [
     ("two_factor_verify", None),
     ("two_factor_confirm", "bob"),
     ("profile", "bob"),
+    ("partnerships:succession_record", "ada"),
+    ("partnerships:transfer_assign", "ada"),
+    ("organisations:membership_offers", "amy"),
 ]
 
 # Views that take a POST with nothing typed into it: a button, and only the CSRF token sent.
@@ -83,6 +86,7 @@ NOTHING_TO_FUZZ = {
     "partnerships:participant_remove": "the remove button on the partners page",
     "partnerships:assessment_submit": "the submit button on the check-answers page",
     "partnerships:concern_acknowledge": "the button that acknowledges a concern",
+    "partnerships:offers_accept_all": "the accept-all button on the successions page",
     "partnerships:report_xlsx": "the button that asks for a large workbook; its filters are "
     "in the query string, as on the reports page",
 }
@@ -156,6 +160,28 @@ def _second_factor_owed(client, world):
     assert sign_in(client, bob).status_code == 302
 
 
+def _split_unassigned(client, world):
+    """The split's partnership waits to be assigned again, as an earlier example may have
+    assigned it."""
+    from partnerships.models import PartnershipTransfer
+
+    url = _url("partnerships:transfer_assign", world)
+    PartnershipTransfer.objects.update(successor=None, decided_by=None, decided_at=None)
+    return url
+
+
+def _offers_waiting(client, world):
+    """Olga waits to join Riverside Mind again, as an earlier example may have accepted her."""
+    from organisations.models import MembershipOffer
+
+    url = _url("organisations:membership_offers", world)
+    MembershipOffer.objects.update(accepted_at=None, accepted_by=None)
+    Membership.objects.filter(user__email="olga@riverside-day.example").exclude(
+        organisation__name="Riverside Day Services"
+    ).delete()
+    return url
+
+
 # Some forms show only in a given state; a setup may also return the URL to post to.
 SETUP = {
     "partnerships:review_open": _no_open_review,
@@ -167,6 +193,8 @@ SETUP = {
     "organisations:accept_invitation": _invitation_pending,
     "password_reset_confirm": _reset_link_followed,
     "two_factor_verify": _second_factor_owed,
+    "partnerships:transfer_assign": _split_unassigned,
+    "organisations:membership_offers": _offers_waiting,
 }
 
 

@@ -4,6 +4,8 @@ Each case names who gets which status. Anonymous people are sent to sign in; out
 (Dan) get 404; partners without the role (Bob, a viewer; Alice, a charity editor) get 403.
 """
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -25,7 +27,58 @@ def _named_patterns(resolver=None, namespace=""):
             yield f"{namespace}{entry.name}"
 
 
+SUCCESSION_URLS = {
+    "organisations:membership_offers",
+    "partnerships:successions",
+    "partnerships:succession_record",
+    "partnerships:offers_accept_all",
+    "partnerships:transfer_assign",
+    "partnerships:handover",
+    "partnerships:handover_pdf",
+    "partnerships:handover_csv",
+}
+
+
+def _succession_kwargs(world) -> dict:
+    """Riverside Day Services, a partner, split on 1 April 2026 between Riverside Mind and
+    Hillside Trust: the partnership waits to be assigned, its people to be accepted."""
+    from organisations.models import Organisation, Succession
+    from organisations.services import succession_record
+    from partnerships.models import PartnershipTransfer
+    from partnerships.services.successions import succession_carry_out
+    from tests.conftest import make_user
+
+    old = Organisation.objects.filter(name="Riverside Day Services").first()
+    if old is None:
+        old = Organisation.objects.create(name="Riverside Day Services", kind="charity")
+        Participant.objects.create(partnership=world["partnership"], organisation=old, role="other")
+        make_user("olga@riverside-day.example", old)
+        succession, _ = succession_record(
+            predecessor=old,
+            kind=Succession.Kind.SPLIT,
+            takes_effect_on=datetime.date(2026, 4, 1),
+            successors=[world["charity"], world["dan"].memberships.get().organisation],
+            by=None,
+        )
+        succession_carry_out(succession=succession)
+    succession = Succession.objects.get(predecessor=old)
+    charity = world["charity"].code
+    return {
+        "organisations:membership_offers": {"code": charity},
+        "partnerships:succession_record": {"code": old.code},
+        "partnerships:offers_accept_all": {"code": succession.code},
+        "partnerships:transfer_assign": {
+            "transfer_code": PartnershipTransfer.objects.get(succession=succession).code
+        },
+        "partnerships:handover": {"code": charity},
+        "partnerships:handover_pdf": {"code": charity},
+        "partnerships:handover_csv": {"code": charity},
+    }
+
+
 def _url(name, world):
+    if name in SUCCESSION_URLS:
+        return reverse(name, kwargs=_succession_kwargs(world).get(name, {}))
     partnership, charity = world["partnership"], world["charity"]
     review = {"code": partnership.code, "review_code": world["open_review"].code}
     closed = {"code": partnership.code, "review_code": world["closed_review"].code}
@@ -225,6 +278,26 @@ CASES = {
         {ANON: 302, "dan": 403, "alice": 403, "carol": 200},
     ),
     "partnerships:partnership_pdf": ("get", {ANON: 302, "alice": 403, "carol": 200}),
+    # Successions: platform admins record them, assign a split's partnerships and accept
+    # people all at once; the successor's admins (Amy) accept its people; its members see
+    # the handover pack, its partners (Carol) are refused it.
+    "partnerships:successions": ("get", {ANON: 302, "dan": 403, "carol": 403, "ada": 200}),
+    "partnerships:succession_record": (
+        "get",
+        {ANON: 302, "dan": 403, "carol": 403, "amy": 403, "ada": 200},
+    ),
+    "partnerships:offers_accept_all": ("post", {ANON: 302, "amy": 403, "carol": 403}),
+    "partnerships:transfer_assign": ("get", {ANON: 302, "dan": 403, "amy": 403, "ada": 200}),
+    "partnerships:handover": (
+        "get",
+        {ANON: 302, "dan": 404, "carol": 403, "bob": 200, "amy": 200, "ada": 200},
+    ),
+    "partnerships:handover_pdf": ("get", {ANON: 302, "dan": 404, "carol": 403, "bob": 200}),
+    "partnerships:handover_csv": ("get", {ANON: 302, "dan": 404, "carol": 403, "bob": 200}),
+    "organisations:membership_offers": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 403, "amy": 200},
+    ),
 }
 
 

@@ -10,8 +10,8 @@ from django.utils.safestring import mark_safe
 from config.forms import gds_helper
 from organisations.models import Organisation
 from partnerships.forms.common import DateField
-from partnerships.models import Participant, Partnership, Review
-from partnerships.reports import Filters
+from partnerships.models import Participant, Partnership, PartnershipTransfer, Review
+from partnerships.reports import Filters, predecessors_of
 from principles.models import Framework
 
 IGNORED = "The report ignores this filter until it is corrected."
@@ -85,6 +85,38 @@ class Select(forms.Select):
         return mark_safe(html + "\n</select>")  # nosec B308 B703 - every part escaped above
 
 
+class _ICBChoices(ModelChoiceIterator):
+    """The current ICBs, each with the predecessors it succeeded grouped under it, in one
+    query: "NHS Central East ICB and its predecessors", then each predecessor with its last
+    day. A predecessor whose successor is not in the list (a split) stands alone."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = list(
+            self.queryset.order_by("name").values_list(
+                "pk", "code", "name", "active_to", "successor"
+            )
+        )
+        codes = {pk for pk, *_ in rows}
+        under = {}
+        for _, code, name, active_to, successor in rows:
+            if successor in codes:
+                under.setdefault(successor, []).append((code, _dated(name, active_to)))
+        for pk, code, name, active_to, successor in rows:
+            if successor in codes:
+                continue
+            if pk in under:
+                yield (name, [(code, f"{name} and its predecessors"), *under[pk]])
+            else:
+                yield (code, _dated(name, active_to))
+
+
+def _dated(name, active_to) -> str:
+    # As Organisation.dated_name words it, from the row's values.
+    return f"{name} (until {active_to:%-d %B %Y})" if active_to else name
+
+
 class _CodeChoiceField(forms.ModelChoiceField):
     """Chosen by public code; a value that is not a code at all is just not in the list."""
 
@@ -98,6 +130,10 @@ class _CodeChoiceField(forms.ModelChoiceField):
             raise ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             ) from None
+
+
+class _ICBChoiceField(_CodeChoiceField):
+    iterator = _ICBChoices
 
 
 class ReportFilterForm(forms.Form):
@@ -118,7 +154,7 @@ class ReportFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _pick_from_list("an NHS region")},
     )
-    icb = _CodeChoiceField(
+    icb = _ICBChoiceField(
         label="ICB",
         queryset=Organisation.objects.none(),
         to_field_name="code",
@@ -162,8 +198,14 @@ class ReportFilterForm(forms.Form):
             # The select shows the framework the report uses when none is chosen.
             self.data = self.data.copy()
             self.data["framework"] = str(self.default_framework.pk)
+        # The ICBs of the person's partnerships, and those they succeeded.
         self.fields["icb"].queryset = Organisation.objects.filter(
-            pk__in=Partnership.objects.filter(pk__in=visible).values("icb")
+            Q(pk__in=Partnership.objects.filter(pk__in=visible).values("icb"))
+            | Q(
+                pk__in=PartnershipTransfer.objects.filter(partnership__in=visible).values(
+                    "succession__predecessor"
+                )
+            )
         ).order_by("name")
         areas = (
             Partnership.objects.filter(pk__in=visible)
@@ -208,6 +250,7 @@ class ReportFilterForm(forms.Form):
             framework=chosen.get("framework") or self.default_framework,
             region=chosen.get("region") or "",
             icb=chosen.get("icb"),
+            inherited_from=predecessors_of(chosen["icb"]) if chosen.get("icb") else (),
             kind=chosen.get("kind") or "",
             service_area=chosen.get("service_area") or "",
             organisation=chosen.get("organisation"),
