@@ -754,6 +754,7 @@ class Generator:
             overall_rag="" if still_open else overall,
             closed_by_id=None if still_open else opener,
             closed_on=closed_on,
+            visibility=Review.Visibility.OPEN,  # every partner sees each one's scores
         )
         self.counts["reviews"] += 1
         self.counts["open reviews"] += still_open
@@ -869,7 +870,7 @@ class Generator:
             self.counts["ratings"] = _copy(
                 raw,
                 Rating._meta.db_table,
-                ["assessment_id", "statement_id", "score", "comment"],
+                ["assessment_id", "statement_id", "score", "comment", "comment_shared"],
                 self._ratings(),
             )
 
@@ -880,7 +881,7 @@ class Generator:
             for mean, statements in zip(means[:answered], self.statements, strict=False):
                 for statement_id in statements:
                     if random_() < DONT_KNOW:
-                        yield (assessment_id, statement_id, None, "")
+                        yield (assessment_id, statement_id, None, "", False)
                         continue
                     score = min(5, max(1, round(mean + gauss(0, 0.7))))
                     comment = ""
@@ -888,7 +889,8 @@ class Generator:
                         comment = LOW_COMMENTS[int(random_() * len(LOW_COMMENTS))]
                     elif random_() < 0.05:
                         comment = OTHER_COMMENTS[int(random_() * len(OTHER_COMMENTS))]
-                    yield (assessment_id, statement_id, score, comment)
+                    # Comments stay with the organisation unless it shares them.
+                    yield (assessment_id, statement_id, score, comment, False)
 
 
 @contextmanager
