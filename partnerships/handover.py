@@ -3,7 +3,8 @@
 Read by the page, the PDF and the CSV alike (partnerships/views/successions.py), so the three
 agree. Everything goes through the partnership gate: the pack lists only the inherited
 partnerships the reader can see, and their results only once published (a closed review's
-stored result, read as every other page reads it, through partnerships.scoring).
+stored result, read as every other page reads it, through partnerships.scoring, with what a
+confidential review withholds from the reader left out by partnerships.withholding).
 """
 
 import datetime
@@ -13,7 +14,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from organisations.models import MembershipOffer, Organisation, Succession
-from partnerships import scoring
+from partnerships import scoring, withholding
 from partnerships.models import (
     Action,
     Participant,
@@ -21,7 +22,6 @@ from partnerships.models import (
     PartnershipTransfer,
     PrincipleResult,
     Review,
-    ReviewResult,
 )
 
 
@@ -40,18 +40,22 @@ class Inherited:
     how: list[str]  # "ICB area", "Lead commissioner", …
     partners: list[Participant]
     review: Review | None  # the latest closed review
-    result: ReviewResult | None
+    result: scoring.ReviewResult | None  # its headline, as the reader may see it
     gaps: list[Gap] = field(default_factory=list)
     open_actions: list[Action] = field(default_factory=list)
     overdue: str = ""
 
     @property
     def index(self):
-        return scoring.shown_index(self.result.index) if self.result else None
+        if self.result is None or self.result.index is None:
+            return None
+        return scoring.shown_index(self.result.index)
 
     @property
     def rag(self):
-        return self.result.rag if self.result else None
+        if self.result is None or self.result.score is None:
+            return None
+        return scoring.overall_rag(self.result.score, self.result.lowest)
 
 
 @dataclass
@@ -112,12 +116,14 @@ def handover_pack(*, successor: Organisation, user, today: datetime.date | None 
                 how=_how(own),
                 partners=partnership.current,
                 review=latest,
-                result=getattr(latest, "result", None) if latest else None,
+                result=withholding.headline(
+                    getattr(latest, "result", None) if latest else None, user=user
+                ),
                 open_actions=partnership.open_actions,
                 overdue=_overdue(partnership, today),
             )
         )
-    _significant_gaps(inherited)
+    _significant_gaps(inherited, user)
 
     successions = list(
         Succession.objects.filter(successors=successor)
@@ -165,18 +171,27 @@ def _overdue(partnership: Partnership, today: datetime.date) -> str:
     return ""
 
 
-def _significant_gaps(inherited: list[Inherited]) -> None:
-    """The latest result's significant gaps between the NHS and VCSE sides, in one query."""
+def _significant_gaps(inherited: list[Inherited], user) -> None:
+    """The latest result's significant gaps between the NHS and VCSE sides, in one query; a
+    gap or side figure a confidential review withholds from the reader is not among them."""
     reviews = {item.review.pk: item for item in inherited if item.result is not None}
-    rows = PrincipleResult.objects.filter(review__in=list(reviews)).select_related("principle")
+    rows = (
+        PrincipleResult.objects.filter(review__in=list(reviews))
+        .exclude(withholding.withheld_from(user, "gap"))
+        .annotate(
+            nhs_shown=withholding.shown("nhs", user=user),
+            vcse_shown=withholding.shown("vcse", user=user),
+        )
+        .select_related("principle")
+    )
     for row in rows.order_by("review", "principle__number"):
-        gap = scoring.shown_gap(row.nhs, row.vcse)
+        gap = scoring.shown_gap(row.nhs_shown, row.vcse_shown)
         if scoring.gap_flag_for(gap) == scoring.SIGNIFICANT:
             reviews[row.review_id].gaps.append(
                 Gap(
                     principle=f"{row.principle.number}. {row.principle.name}",
-                    nhs=scoring.shown(row.nhs),
-                    vcse=scoring.shown(row.vcse),
+                    nhs=scoring.shown(row.nhs_shown),
+                    vcse=scoring.shown(row.vcse_shown),
                     gap=gap,
                 )
             )

@@ -280,3 +280,26 @@ def test_the_report_of_a_successor_includes_its_predecessors(
 
     old = client.get(reverse("partnerships:reports"), {"icb": str(icb.code)})
     assert old.context["report"].partnerships == 1  # its partnerships of then
+
+
+def test_the_handover_pack_withholds_what_a_confidential_review_withholds(
+    client, handed_over, closed_review, cleo, ada, central
+):
+    from partnerships.models import Review
+
+    closed_review.visibility = Review.Visibility.CONFIDENTIAL
+    closed_review.save(update_fields=["visibility"])
+    store_result(closed_review)  # one organisation a side: both sides are withheld
+    url = reverse("partnerships:handover", kwargs={"code": central.code})
+
+    client.force_login(cleo)
+    page = client.get(url).text
+    assert "gap +3.0" not in page
+    assert "out of 100" not in page
+    csv_text = client.get(
+        reverse("partnerships:handover_csv", kwargs={"code": central.code})
+    ).content.decode()
+    assert "+3.0" not in csv_text
+
+    client.force_login(ada)  # platform admins see everything
+    assert "gap +3.0" in client.get(url).text
