@@ -184,3 +184,23 @@ ACTIONS = (
     Column("overdue", "Overdue", "yes, or empty."),
     Column("created_on", "Added", "When it was added.", DATE),
 )
+
+CONCERNS = (
+    *_partnership(),
+    Column("concern_id", "Concern ID", "The concern's public code.", CODE),
+    Column("icb", "ICB", "The partnership's ICB area."),
+    Column("raised_by_organisation", "Raised by", "The organisation that raised it."),
+    Column("principle_number", "Principle number", "The principle it touches.", WHOLE),
+    Column("principle", "Principle", "That principle's name."),
+    Column("raised_on", "Raised", "When it was raised.", DATE),
+    Column("visibility", "Seen by", "lead (the lead commissioner only) or partners."),
+    Column("state", "State", "raised, acknowledged, responded, closed or withdrawn."),
+    Column("acknowledge_by", "Acknowledge by", "Its first deadline, in working days.", DATE),
+    Column("acknowledged_on", "Acknowledged", "When the lead commissioner acknowledged it.", DATE),
+    Column("respond_by", "Answer by", "Its second deadline, in working days.", DATE),
+    Column("responded_on", "Answered", "When the lead commissioner answered it.", DATE),
+    Column("answered_on_time", "Answered on time", "yes, no, or empty while unanswered."),
+    Column("days_to_respond", "Days to answer", "Calendar days from raising to the answer.", WHOLE),
+    Column("outcome", "Outcome", "satisfied or not_satisfied, once closed."),
+    Column("escalated", "Escalated", "yes when escalated, by the sweep or the raiser."),
+)

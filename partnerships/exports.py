@@ -118,24 +118,26 @@ class Sheet:
         return tuple(column.name for column in self.columns)
 
 
-KINDS = ("partnerships", "organisations", "reviews", "ratings", "actions")
+KINDS = ("partnerships", "organisations", "reviews", "ratings", "actions", "concerns")
 LABELS = {
     "partnerships": "Partnerships",
     "organisations": "Organisations in each partnership",
     "reviews": "Reviews, with scores per principle",
     "ratings": "Statement ratings behind the scores",
     "actions": "Actions",
+    "concerns": "Concerns between reviews",
 }
 
 
 def sheets(user, filters: reports.Filters) -> dict[str, Sheet]:
-    """The five files of the filtered set, in the order the workbook holds them."""
+    """The six files of the filtered set, in the order the workbook holds them."""
     found = {
         "partnerships": _partnerships_sheet(user, filters),
         "organisations": _organisations_sheet(user, filters),
         "reviews": _reviews_sheet(user, filters),
         "ratings": _ratings_sheet(user, filters),
         "actions": _actions_sheet(user, filters),
+        "concerns": _concerns_sheet(user, filters),
     }
     return {kind: found[kind] for kind in KINDS}
 
@@ -416,6 +418,56 @@ def _actions_sheet(user, filters):
             )
 
     return Sheet("actions", "Actions", columns, rows)
+
+
+def _concerns_sheet(user, filters):
+    """The concerns the person may see; what was written stays on the concern's page."""
+    columns = export_columns.CONCERNS
+
+    def rows():
+        concerns = (
+            reports.concerns_for(user, filters)
+            .order_by("partnership__name", "partnership_id", "raised_at", "pk")
+            .values_list(
+                _id("partnership__code"),
+                "partnership__name",
+                _id("code"),
+                "partnership__icb__name",
+                "organisation__name",
+                "principle__number",
+                "principle__name",
+                "raised_at",
+                "visibility",
+                "state",
+                "acknowledge_by",
+                "acknowledged_at",
+                "respond_by",
+                "responded_at",
+                "responded_in_time",
+                "days_to_respond",
+                "outcome",
+                "escalated_at",
+            )
+        )
+        for row in concerns.iterator(chunk_size=CHUNK):
+            *start, raised, visibility, state, ack_by, acked, respond_by, answered = row[:14]
+            in_time, days, outcome, escalated = row[14:]
+            yield (
+                *start,
+                timezone.localdate(raised),
+                visibility,
+                state,
+                ack_by,
+                timezone.localdate(acked) if acked else None,
+                respond_by,
+                timezone.localdate(answered) if answered else None,
+                "" if in_time is None else ("yes" if in_time else "no"),
+                days,
+                outcome,
+                _yes(escalated is not None),
+            )
+
+    return Sheet("concerns", "Concerns", columns, rows)
 
 
 # CSV

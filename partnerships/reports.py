@@ -13,6 +13,7 @@ so they run on PostgreSQL (tests, production) and SQLite (the demo) alike.
 """
 
 import datetime
+import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -37,6 +38,7 @@ from partnerships import scoring
 from partnerships.models import (
     Action,
     Assessment,
+    Concern,
     Participant,
     Partnership,
     PartnershipTransfer,
@@ -205,6 +207,18 @@ def actions_for(user, filters: Filters):
     return Action.objects.filter(partnership__in=partnerships_for(user, filters).values("pk"))
 
 
+def concerns_for(user, filters: Filters):
+    """Concerns of the filtered partnerships the person may see, raised between the dates."""
+    concerns = Concern.objects.visible_to(user).filter(
+        partnership__in=partnerships_for(user, filters).values("pk")
+    )
+    if filters.closed_from:
+        concerns = concerns.filter(raised_at__date__gte=filters.closed_from)
+    if filters.closed_to:
+        concerns = concerns.filter(raised_at__date__lte=filters.closed_to)
+    return concerns
+
+
 def ratings_for(user, filters: Filters):
     """The statement ratings behind the scores: submitted assessments of the closed reviews.
 
@@ -348,6 +362,75 @@ class Band:
 
 
 @dataclass
+class ConcernFigures:
+    """Concerns in one group (a principle, an ICB, or all): how many, how well answered."""
+
+    label: str
+    raised: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+    days: list[int] = field(default_factory=list)
+
+    @property
+    def share_on_time(self) -> int | None:
+        """Of those answered, the share answered on time, as a whole percentage."""
+        if not self.answered:
+            return None
+        share = Decimal(100 * self.answered_on_time) / self.answered
+        return int(share.quantize(Decimal(1), ROUND_HALF_UP))
+
+    @property
+    def median_days(self) -> Decimal | None:
+        """Median calendar days from raising to the answer (a half when the count is even)."""
+        return Decimal(statistics.median(self.days)) if self.days else None
+
+
+@dataclass
+class ConcernReport:
+    total: ConcernFigures
+    by_principle: list[ConcernFigures]
+    by_icb: list[ConcernFigures]
+
+
+NO_PRINCIPLE = "No principle in particular"
+NO_ICB = "No ICB area set"
+
+
+def concern_report(user, filters: Filters) -> ConcernReport:
+    """Counts by principle and by ICB, the share answered on time and the median days to
+    answer, from the figures stored when each concern was answered: one query."""
+    rows = concerns_for(user, filters).values_list(
+        "principle__number",
+        "principle__name",
+        "partnership__icb__name",
+        "responded_at",
+        "responded_in_time",
+        "days_to_respond",
+    )
+    total = ConcernFigures("All concerns")
+    principles: dict[int, ConcernFigures] = {}
+    icbs: dict[str, ConcernFigures] = {}
+    for number, principle, icb, responded_at, in_time, days in rows:
+        if (number or 0) not in principles:
+            label = f"{number}. {principle}" if number else NO_PRINCIPLE
+            principles[number or 0] = ConcernFigures(label)
+        if (icb or NO_ICB) not in icbs:
+            icbs[icb or NO_ICB] = ConcernFigures(icb or NO_ICB)
+        for figures in (total, principles[number or 0], icbs[icb or NO_ICB]):
+            figures.raised += 1
+            if responded_at is not None:
+                figures.answered += 1
+                figures.answered_on_time += bool(in_time)
+                figures.days.append(days)
+    return ConcernReport(
+        total=total,
+        # Principles in their order, concerns about none last; ICBs by name.
+        by_principle=[principles[n] for n in sorted(principles, key=lambda n: (n == 0, n))],
+        by_icb=[icbs[name] for name in sorted(icbs, key=lambda n: (n == NO_ICB, n))],
+    )
+
+
+@dataclass
 class Report:
     filters: Filters
     principles: list[tuple[int, str]]
@@ -368,6 +451,7 @@ class Report:
     actions_open: int = 0
     actions_overdue: int = 0
     overdue_actions: list[Action] = field(default_factory=list)
+    concerns: ConcernReport | None = None
 
     @property
     def trend_rows(self) -> list[tuple[int, str, list[Decimal | None]]]:
@@ -398,6 +482,7 @@ def build_report(user, filters: Filters, *, page: int = 1, per_page: int = HEATM
         .select_related("partnership", "owner_organisation", "principle")
         .order_by("due_on", "id")[:OVERDUE_ACTIONS_SHOWN]
     )
+    report.concerns = concern_report(user, filters)
     if framework is None:
         return report
 

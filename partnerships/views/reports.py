@@ -102,6 +102,7 @@ def report_downloads(request):
         ),
         (exports.LABELS["ratings"], "ratings", export_columns.RATINGS),
         (exports.LABELS["actions"], "actions", export_columns.ACTIONS),
+        (exports.LABELS["concerns"], "concerns", export_columns.CONCERNS),
     ]
     return render(request, "partnerships/report_downloads.html", {"files": files})
 

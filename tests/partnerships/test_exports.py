@@ -325,7 +325,14 @@ def test_formula_injection_is_neutralised_in_excel(client, ada, seeded):
 
 def test_the_workbook_holds_a_sheet_per_csv_with_the_same_rows(client, ada, seeded):
     workbook = _workbook(client, ada)
-    assert workbook.sheetnames == ["Partnerships", "Organisations", "Reviews", "Ratings", "Actions"]
+    assert workbook.sheetnames == [
+        "Partnerships",
+        "Organisations",
+        "Reviews",
+        "Ratings",
+        "Actions",
+        "Concerns",
+    ]
     for kind, title in zip(exports.KINDS, workbook.sheetnames, strict=True):
         body = _csv(client, ada, kind)[1].decode("utf-8-sig")
         expected = list(csv.reader(io.StringIO(body)))
