@@ -399,7 +399,31 @@ NO_ICB = "No ICB area set"
 def concern_report(user, filters: Filters) -> ConcernReport:
     """Counts by principle and by ICB, the share answered on time and the median days to
     answer, from the figures stored when each concern was answered: one query."""
-    rows = concerns_for(user, filters).values_list(
+    return _concern_figures(concerns_for(user, filters))
+
+
+def concerns_in_period(user, review: Review) -> ConcernReport:
+    """The concerns about a closed review's partnership raised in its period (after the
+    review before it closed, up to the day it closed) that the person may see: one query."""
+    before = (
+        Review.objects.filter(
+            partnership=review.partnership_id,
+            state=Review.State.CLOSED,
+            closed_on__lt=review.closed_on,
+        )
+        .order_by("-closed_on")
+        .values("closed_on")[:1]
+    )
+    concerns = Concern.objects.visible_to(user).filter(
+        Q(raised_at__date__gt=Coalesce(Subquery(before), Value(datetime.date.min))),
+        partnership=review.partnership_id,
+        raised_at__date__lte=review.closed_on,
+    )
+    return _concern_figures(concerns)
+
+
+def _concern_figures(concerns) -> ConcernReport:
+    rows = concerns.values_list(
         "principle__number",
         "principle__name",
         "partnership__icb__name",

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from partnerships import charts, results, scoring, withholding
+from partnerships import charts, reports, results, scoring, withholding
 from partnerships.access import (
     assessments_visible_to,
     get_partnership,
@@ -146,10 +146,24 @@ def health_check(request, code, review_code):
         )
         messages.success(request, "The health check is saved.")
         return redirect("partnerships:review_detail", code=code, review_code=review.code)
+    # Open concerns touching each principle, beside its rating: one query.
+    concerns = {}
+    for concern in (
+        Concern.objects.visible_to(request.user)
+        .filter(partnership=review.partnership, state__in=Concern.OPEN_STATES)
+        .exclude(principle=None)
+        .select_related("organisation")
+        .order_by("raised_at", "id")
+    ):
+        concerns.setdefault(concern.principle_id, []).append(concern)
+    rows = [
+        (principle, rag, comment, concerns.get(principle.pk, []))
+        for principle, rag, comment in form.principle_fields()
+    ]
     return render(
         request,
         "partnerships/health_check.html",
-        {"review": review, "partnership": review.partnership, "form": form},
+        {"review": review, "partnership": review.partnership, "form": form, "rows": rows},
     )
 
 
@@ -250,5 +264,6 @@ def review_results(request, code, review_code):
             "not_submitted": not_submitted,
             "rule": display_rule(),
             "of_no_side": of_no_side,
+            "concerns": reports.concerns_in_period(request.user, review),
         },
     )

@@ -72,3 +72,32 @@ def test_a_closed_review_cannot_change(client, carol, closed_review):
     response = client.post(_url(closed_review), _form())
     assert response.status_code == 302
     assert not HealthCheck.objects.exists()
+
+
+def test_it_shows_open_concerns_beside_their_principle(client, carol, open_review, concern):
+    """The concern touches Proportionality (5); a closed one is not shown."""
+    from partnerships.models import Concern
+
+    Concern.objects.create(
+        partnership=concern.partnership,
+        organisation=concern.organisation,
+        principle=concern.principle,
+        raised_at=concern.raised_at,
+        what_happened="Old news.",
+        would_like="Nothing now.",
+        visibility="partners",
+        state="withdrawn",
+        ended_at=concern.raised_at,
+        acknowledge_by=concern.acknowledge_by,
+        respond_by=concern.respond_by,
+    )
+    client.force_login(carol)
+    response = client.get(
+        reverse(
+            "partnerships:health_check",
+            kwargs={"code": open_review.partnership.code, "review_code": open_review.code},
+        )
+    )
+    text = response.text
+    assert 'data-testid="concerns-5"' in text and 'data-testid="concerns-1"' not in text
+    assert text.count("Riverside Mind, raised 2 November 2026") == 1

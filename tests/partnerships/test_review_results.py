@@ -180,8 +180,8 @@ def test_it_runs_a_fixed_number_of_queries(client, ada, framework, icb, size):
     assert len(response.context["trend"].labels) == size + 1
     # Session, user, navigation, partnership, review, reviews of the trend with their stored
     # results, their principles' stored figures, each organisation's, the partners who did
-    # not submit, health check.
-    assert len(queries) == 10, [q["sql"] for q in queries]
+    # not submit, health check, the concerns raised in the review's period.
+    assert len(queries) == 11, [q["sql"] for q in queries]
 
 
 @pytest.mark.parametrize(
@@ -272,3 +272,29 @@ def test_it_states_the_display_rule_under_the_scores(client, bob, scored_review,
     assert "rounded half up, never to even" in page[rule:]
     # The legend follows the thresholds, which are settings.
     assert "Green is 4.5 or more, amber 3.5 to 4.4, red below 3.5." in page
+
+
+def test_it_counts_the_concerns_raised_in_its_period_by_principle(
+    client, bob, closed_review, concern, partnership, charity
+):
+    """The closed review closed on 8 December 2025; a concern raised before it counts, the
+    fixture's (2 November 2026, after it) does not."""
+    import datetime as dt
+
+    from partnerships.models import Concern
+
+    Concern.objects.create(
+        partnership=partnership,
+        organisation=charity,
+        principle=partnership.framework.principles.get(number=2),
+        raised_at=dt.datetime(2025, 11, 20, 10, tzinfo=dt.UTC),
+        what_happened="Plans changed without us.",
+        would_like="Ask us first.",
+        visibility="lead",
+        acknowledge_by=dt.date(2025, 11, 27),
+        respond_by=dt.date(2025, 12, 18),
+    )
+    client.force_login(bob)
+    text = client.get(_url(closed_review)).text
+    assert "1 concern that you can see was raised" in text
+    assert 'data-testid="period-concerns-principle"' in text and "2. Transparency" in text
