@@ -230,3 +230,19 @@ def test_closed_reviews_score(world):
     result = results.stored_result(review)
     assert result.index is not None
     assert len(result.principles) == 7
+
+
+def test_concerns_come_at_a_realistic_rate(world):
+    """About one a partnership every three years, nearly all answered; late answers escalated."""
+    from partnerships.models import Concern
+
+    concerns = Concern.objects.all()
+    assert 0.5 < concerns.count() / Partnership.objects.count() < 4
+    answered = concerns.exclude(responded_at=None)
+    assert answered.count() > concerns.count() / 2
+    assert answered.filter(responded_in_time=False).exists()
+    assert not answered.filter(responded_in_time=False, escalated_at=None).exists()
+    # Raised by a partner other than the lead commissioner, while it was a partner.
+    for concern in concerns.select_related("partnership"):
+        participant = concern.partnership.participants.get(organisation=concern.organisation_id)
+        assert participant.joined_on <= concern.raised_at.date()

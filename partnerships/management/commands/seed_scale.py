@@ -40,6 +40,7 @@ from partnerships.models import (
     RAG,
     Action,
     Assessment,
+    Concern,
     HealthCheck,
     HealthCheckEntry,
     Participant,
@@ -49,6 +50,7 @@ from partnerships.models import (
 )
 from partnerships.results import closed_reviews_store
 from partnerships.services.reviews import add_months
+from partnerships.working_days import add_working_days
 from principles.models import COMMENT_REQUIRED_AT_OR_BELOW, Framework, Statement
 
 Kind = Organisation.Kind
@@ -271,6 +273,18 @@ SUMMARIES = {
     RAG.AMBER: "Working, with clear areas to improve before the next review.",
     RAG.GREEN: "A healthy partnership; partners agree it works well.",
 }
+# Concerns between reviews: about one a partnership every three years, mostly raised by the
+# voluntary sector side, answered in a week to two months.
+CONCERNS_A_YEAR = 0.3
+CONCERNS = (
+    ("A payment was three months late.", "Payment on the agreed date, every time."),
+    ("A service change was decided without us.", "A say before decisions that affect us."),
+    ("The monitoring return doubled without notice.", "A return in proportion to the grant."),
+    ("We heard of the re-procurement from the press.", "Early notice of commissioning plans."),
+    ("The board met without the VCSE partners.", "A seat at the board, as agreed."),
+)
+CONCERN_ENDINGS = (("satisfied", 65), ("not_satisfied", 15), ("withdrawn", 10), ("open", 10))
+
 ACTIONS = (
     "Agree a lighter quarterly monitoring report",
     "Hold a joint planning day before the budget is set",
@@ -624,6 +638,7 @@ class Generator:
                 created_at=_at(starts_on - datetime.timedelta(days=30)),
             )
             self._participants(partnership_id, members)
+            self._concerns(partnership_id, members, starts_on, ends_on)
         self.counts["partnerships"] = self.n
 
     def _members(self, area, kind, starts_on) -> list[Member]:
@@ -827,6 +842,88 @@ class Generator:
                 comment=HEALTH_COMMENTS[rag],
             )
         self.counts["health checks"] += 1
+
+    def _concerns(self, partnership_id, members, starts_on, ends_on) -> None:
+        """Concerns raised between reviews by a partner other than the lead, at a steady rate;
+        deadlines in working days (England's bank holidays), answered or not by today."""
+        rng, today, table = self.rng, self.today, self.table(Concern)
+        last = min(today, ends_on) if ends_on else today
+        days = (last - starts_on).days
+        if days <= 0:
+            return
+        count = sum(rng.random() < CONCERNS_A_YEAR * days / 365 / 3 for _ in range(3))
+        lead = members[0].org
+        for concern_id in self.ids(Concern, count):
+            raised_on = starts_on + datetime.timedelta(days=rng.randint(0, days))
+            raisers = [m for m in members[1:] if m.in_review(raised_on)] or members[:1]
+            org = rng.choice(raisers).org
+            acknowledge_by = add_working_days(raised_on, 5, {"england"})
+            respond_by = add_working_days(raised_on, 20, {"england"})
+            what, wish = rng.choice(CONCERNS)
+            row = dict.fromkeys(table.columns)
+            row.update(
+                id=concern_id,
+                code=_uuid(rng),
+                partnership_id=partnership_id,
+                principle_id=rng.choice(self.principles) if rng.random() < 0.85 else None,
+                organisation_id=org.id,
+                raised_by_id=org.person(rng, editors=True),
+                raised_at=_at(raised_on, 11),
+                what_happened=what,
+                would_like=wish,
+                visibility="lead" if rng.random() < 0.6 else "partners",
+                state=Concern.State.RAISED,
+                acknowledge_by=acknowledge_by,
+                respond_by=respond_by,
+                response="",
+                outcome="",
+                closing_note="",
+            )
+            answered_on = raised_on + datetime.timedelta(days=int(rng.triangular(3, 60, 14)))
+            acknowledged_on = raised_on + datetime.timedelta(days=rng.randint(1, 10))
+            acknowledged_on = min(acknowledged_on, answered_on)
+            if acknowledged_on <= today:
+                row.update(
+                    state=Concern.State.ACKNOWLEDGED,
+                    acknowledged_by_id=lead.person(rng, editors=True),
+                    acknowledged_at=_at(acknowledged_on, 14),
+                )
+            if answered_on <= today:
+                row.update(
+                    state=Concern.State.RESPONDED,
+                    response="Thank you: we have looked into it and agreed the next steps.",
+                    responded_by_id=row["acknowledged_by_id"],
+                    responded_at=_at(answered_on, 16),
+                    responded_in_time=answered_on <= respond_by,
+                    days_to_respond=(answered_on - raised_on).days,
+                )
+                if answered_on > respond_by:
+                    row["escalated_at"] = _at(respond_by + datetime.timedelta(days=1), 9)
+                ended_on = answered_on + datetime.timedelta(days=rng.randint(1, 20))
+                ending = _weighted(rng, CONCERN_ENDINGS)
+                if ended_on <= today and ending in ("satisfied", "not_satisfied"):
+                    row.update(
+                        state=Concern.State.CLOSED,
+                        outcome=ending,
+                        closing_note="Agreed." if ending == "satisfied" else "Not resolved.",
+                        ended_by_id=row["raised_by_id"],
+                        ended_at=_at(ended_on, 12),
+                    )
+            if row["acknowledged_at"] is None and rng.random() < 0.1:
+                row.update(
+                    state=Concern.State.WITHDRAWN,
+                    ended_by_id=row["raised_by_id"],
+                    ended_at=_at(raised_on + datetime.timedelta(days=1), 12),
+                )
+            if row["state"] in Concern.WAITING_FOR_LEAD:
+                late = respond_by < today or (
+                    row["acknowledged_at"] is None and acknowledge_by < today
+                )
+                if late:
+                    row["escalated_at"] = _at(today, 9)
+            assert set(row) == set(table.columns), set(row) ^ set(table.columns)
+            table.add(**row)
+            self.counts["concerns"] += 1
 
     def _actions(self, partnership_id, review_id, members, rags, closed_on) -> None:
         rng, today, table = self.rng, self.today, self.table(Action)
