@@ -210,3 +210,51 @@ def require_end_concern(user, concern: Concern) -> None:
             f"Only editors and admins of {concern.organisation}, which raised this concern, "
             "can close or withdraw it."
         )
+
+
+def reply_organisation(user, review: Review, organisation_code) -> Organisation:
+    """The partner organisation whose reply to the review's results `user` may write.
+
+    Not a current partner of the partnership: 404. The lead commissioner (its summary is its
+    say), someone who does not edit for it, or results not yet published: 403 with why.
+    """
+    participant = get_object_or_404(
+        Participant.objects.filter(
+            partnership=review.partnership_id, left_on__isnull=True
+        ).select_related("organisation"),
+        organisation__code=organisation_code,
+    )
+    organisation = participant.organisation
+    if review.is_open:
+        raise PermissionDenied(
+            "Partners can reply once the lead commissioner closes the review and publishes "
+            "its results."
+        )
+    if participant.role == Participant.Role.LEAD_COMMISSIONER:
+        raise PermissionDenied(
+            "The lead commissioner’s say on the results is its summary, not a reply."
+        )
+    if not Membership.objects.filter(
+        user=user, organisation=organisation, role__in=EDITING_ROLES
+    ).exists():
+        raise PermissionDenied(
+            f"Only editors and admins of {organisation} can reply to the results for it."
+        )
+    return organisation
+
+
+def reply_organisations(user, review: Review) -> list[Organisation]:
+    """The partner organisations whose reply `user` may write: for the results page's links."""
+    if review.is_open:
+        return []
+    return [
+        p.organisation
+        for p in Participant.objects.filter(
+            partnership=review.partnership_id,
+            left_on__isnull=True,
+            organisation__memberships__user=user,
+            organisation__memberships__role__in=EDITING_ROLES,
+        )
+        .exclude(role=Participant.Role.LEAD_COMMISSIONER)
+        .select_related("organisation")
+    ]

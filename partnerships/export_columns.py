@@ -170,6 +170,23 @@ RATINGS = (
     Column("dont_know", "Don't know", "yes, or empty."),
 )
 
+COMMENTS = (
+    *_partnership(),
+    Column("review_id", "Review ID", "The review's public code.", CODE),
+    Column("review_closed_on", "Review closed", "When the review closed.", DATE),
+    Column("principle_number", "Principle number", "The principle's number.", WHOLE),
+    Column("principle", "Principle", "The principle's name."),
+    Column("statement_number", "Statement number", "The statement's number.", WHOLE),
+    Column("statement", "Statement", "The statement commented on.", LONG_TEXT),
+    Column(
+        "shown_as_from",
+        "From",
+        "The organisation's name in an open review; its side in a confidential one "
+        "(“A VCSE partner”), or “A partner” when a side is too small to be shown.",
+    ),
+    Column("comment", "Comment", "The comment, shared by its writer with the partners.", LONG_TEXT),
+)
+
 ACTIONS = (
     *_partnership(),
     Column("action_id", "Action ID", "The action's public code.", CODE),

@@ -35,7 +35,7 @@ from openpyxl import Workbook
 from organisations.models import Organisation, Side
 from partnerships import export_columns, reports, scoring
 from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
-from partnerships.withholding import organisation_rows, shown
+from partnerships.withholding import comment_author, organisation_rows, shown
 
 # A cell that starts with one of these is read as a formula by spreadsheet programs
 # (OWASP, "CSV injection"); a leading apostrophe makes it plain text.
@@ -118,12 +118,21 @@ class Sheet:
         return tuple(column.name for column in self.columns)
 
 
-KINDS = ("partnerships", "organisations", "reviews", "ratings", "actions", "concerns")
+KINDS = (
+    "partnerships",
+    "organisations",
+    "reviews",
+    "ratings",
+    "comments",
+    "actions",
+    "concerns",
+)
 LABELS = {
     "partnerships": "Partnerships",
     "organisations": "Organisations in each partnership",
     "reviews": "Reviews, with scores per principle",
     "ratings": "Statement ratings behind the scores",
+    "comments": "Comments shared with the partners",
     "actions": "Actions",
     "concerns": "Concerns between reviews",
 }
@@ -136,6 +145,7 @@ def sheets(user, filters: reports.Filters) -> dict[str, Sheet]:
         "organisations": _organisations_sheet(user, filters),
         "reviews": _reviews_sheet(user, filters),
         "ratings": _ratings_sheet(user, filters),
+        "comments": _comments_sheet(user, filters),
         "actions": _actions_sheet(user, filters),
         "concerns": _concerns_sheet(user, filters),
     }
@@ -346,6 +356,57 @@ def _ratings_sheet(user, filters):
         return ratings_queryset(user, filters).iterator(chunk_size=CHUNK)
 
     return Sheet("ratings", "Ratings", columns, rows, inert=True)
+
+
+def _comments_sheet(user, filters):
+    """The comments their writers shared, of the closed reviews' submitted assessments,
+    attributed as each review's visibility says (withholding.comment_author)."""
+    columns = export_columns.COMMENTS
+    sides = [f"assessment__review__result__{side}_submitted" for side in scoring.SIDES]
+
+    def rows():
+        comments = (
+            reports.ratings_for(user, filters)
+            .filter(comment_shared=True)
+            .exclude(comment="")
+            # By statement, then by the text: the order says nothing of who wrote them.
+            .order_by(
+                "assessment__review_id",
+                "statement__principle__number",
+                "statement__order",
+                "comment",
+                "pk",
+            )
+            .values_list(
+                _id("assessment__review__partnership__code"),
+                "assessment__review__partnership__name",
+                _id("assessment__review__code"),
+                "assessment__review__closed_on",
+                "statement__principle__number",
+                "statement__principle__name",
+                "statement__order",
+                "statement__text",
+                "assessment__review__visibility",
+                "assessment__organisation__name",
+                "assessment__organisation__kind",
+                "assessment__review__result__min_per_side",
+                *sides,
+                "comment",
+            )
+        )
+        for row in comments.iterator(chunk_size=CHUNK):
+            *start, visibility, name, kind, least = row[:12]
+            author = comment_author(
+                user=user,
+                visibility=visibility,
+                name=name,
+                side=str(Organisation.SIDE_OF_KIND[kind]),
+                submitted=dict(zip(scoring.SIDES, row[12:15], strict=True)),
+                min_per_side=least,
+            )
+            yield (*start, author, row[15])
+
+    return Sheet("comments", "Comments", columns, rows)
 
 
 def ratings_queryset(user, filters):

@@ -25,6 +25,7 @@ urlpatterns = [
     path(REVIEW + "health-check/", reviews.health_check, name="health_check"),
     path(REVIEW + "close/", reviews.review_close, name="review_close"),
     path(REVIEW + "results/", reviews.review_results, name="review_results"),
+    path(REVIEW + "replies/<uuid:organisation_code>/", reviews.review_reply, name="review_reply"),
     # One organisation's self-assessment within a review.
     path(ASSESSMENT, assessments.task_list, name="assessment"),
     path(

@@ -197,3 +197,81 @@ def confidential_refused(partnership) -> str | None:
             "single organisations’ scores."
         )
     return None
+
+
+def comment_author(
+    *, user, visibility: str, name: str, side: str, submitted: dict, min_per_side: int | None
+) -> str:
+    """Who a shared comment or a reply is shown as coming from: the organisation's name in
+    an open review (and to platform admins), its side in a confidential one; "A partner"
+    when any side is too small to be shown, since naming the others' sides would name it."""
+    if visibility != Review.Visibility.CONFIDENTIAL or sees_everything(user):
+        return name
+    least = min_per_side or settings.MIN_ORGANISATIONS_PER_SHOWN_SIDE
+    if side == scoring.OTHER or any(0 < submitted.get(s, 0) < least for s in scoring.SIDES):
+        return "A partner"
+    said = attribution(side)
+    return said[0].upper() + said[1:]
+
+
+def shared_comments(review: Review, result: scoring.ReviewResult, *, user) -> dict[int, list]:
+    """The comments their writers shared, of the review's submitted self-assessments, by
+    principle number: (statement ref, statement, comment, shown as from). A confidential
+    review lists them by statement and text, so their order says nothing of who wrote them."""
+    from partnerships.models import Assessment, Rating
+
+    ratings = (
+        Rating.objects.filter(
+            assessment__review=review,
+            assessment__state=Assessment.State.SUBMITTED,
+            comment_shared=True,
+        )
+        .exclude(comment="")
+        .select_related("statement__principle", "assessment__organisation")
+    )
+    found = {}
+    for rating in ratings:
+        statement, organisation = rating.statement, rating.assessment.organisation
+        author = comment_author(
+            user=user,
+            visibility=review.visibility,
+            name=organisation.name,
+            side=str(organisation.side),
+            submitted=result.submitted,
+            min_per_side=result.min_per_side,
+        )
+        found.setdefault(statement.principle.number, []).append(
+            (
+                f"{statement.principle.number}.{statement.order}",
+                statement.text,
+                rating.comment,
+                author,
+            )
+        )
+    for comments in found.values():
+        comments.sort(key=lambda c: (tuple(int(n) for n in c[0].split(".")), c[2], c[3]))
+    return dict(sorted(found.items()))
+
+
+def replies(review: Review, result: scoring.ReviewResult, *, user) -> list[dict]:
+    """The partners' replies to the review's published results, oldest first, each shown as
+    from whom the review's visibility says (as a shared comment is)."""
+    from partnerships.models import Reply
+
+    return [
+        {
+            "author": comment_author(
+                user=user,
+                visibility=review.visibility,
+                name=reply.organisation.name,
+                side=reply.side,
+                submitted=result.submitted,
+                min_per_side=result.min_per_side,
+            ),
+            "text": reply.text,
+            "created_at": reply.created_at,
+            "updated_at": reply.updated_at,
+            "organisation_id": reply.organisation_id,
+        }
+        for reply in Reply.objects.filter(review=review).select_related("organisation")
+    ]

@@ -54,6 +54,7 @@ FORMS = [
     ("partnerships:review_open", "carol"),
     ("partnerships:health_check", "carol"),
     ("partnerships:review_close", "carol"),
+    ("partnerships:review_reply", "alice"),
     ("partnerships:assessment_principle", "alice"),
     ("partnerships:action_create", "alice"),
     ("partnerships:action_edit", "carol"),

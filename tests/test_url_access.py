@@ -101,6 +101,7 @@ def _url(name, world):
         "partnerships:health_check": review,
         "partnerships:review_close": review,
         "partnerships:review_results": closed,
+        "partnerships:review_reply": {**closed, "organisation_code": charity.code},
         "partnerships:assessment": assessment,
         "partnerships:assessment_principle": {**assessment, "number": 1},
         "partnerships:assessment_check": assessment,
@@ -205,6 +206,12 @@ CASES = {
         {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
     ),
     "partnerships:review_results": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
+    # A partner's one reply to the results: its own editors write it (Alice); its viewers
+    # (Bob) and other partners (Carol, for the lead commissioner) are refused.
+    "partnerships:review_reply": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "carol": 403, "alice": 200},
+    ),
     # An assessment is its organisation's own: other partners (Carol) get 404 too.
     "partnerships:assessment": (
         "get",

@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from config.forms import gds_helper
 from partnerships.forms.common import DateField, TextAreaField
-from partnerships.models import COMMENT_MAX_LENGTH, RAG, SUMMARY_MAX_LENGTH, Review
+from partnerships.models import (
+    COMMENT_MAX_LENGTH,
+    RAG,
+    REPLY_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    Review,
+)
 from partnerships.withholding import VISIBILITY_HINTS
 
 # How long partners get to complete their self-assessments unless the commissioner says otherwise.
@@ -168,3 +174,20 @@ class ReviewCloseForm(forms.Form):
                 f"Confirm that you want to close the review without assessments from {names}"
             )
         return confirmed
+
+
+class ReplyForm(forms.Form):
+    text = TextAreaField(
+        label="Your organisation’s response to the results",
+        max_length=REPLY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": "Enter your organisation’s response",
+            "max_length": f"Response must be {REPLY_MAX_LENGTH:,} characters or fewer",
+        },
+    )
+
+    def __init__(self, *args, help_text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = help_text
+        self.helper = gds_helper(self, label_size=Size.MEDIUM)

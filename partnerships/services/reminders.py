@@ -68,6 +68,7 @@ from partnerships.models import (
     Participant,
     Partnership,
     Reminder,
+    Reply,
     Review,
 )
 
@@ -486,6 +487,19 @@ def _results_published(review: Review) -> QuerySet:
     )
 
 
+def _reply_added(reply) -> QuerySet:
+    """The lead commissioner's people, about one partner's reply to the results."""
+    reviews = Review.objects.filter(_lead_people("partnership__participants"), pk=reply.review_id)
+    return _rows(
+        reviews,
+        kind=Kind.REPLY_ADDED,
+        partnership=F("partnership"),
+        review=F("pk"),
+        recipient=F("partnership__participants__organisation__memberships__user"),
+        period_key=Value(f"reply:{reply.pk}", output_field=CharField()),
+    )
+
+
 def selection_sql(branches: list[QuerySet]) -> tuple[str, tuple]:
     """The branches as one SELECT (UNION ALL), with its parameters."""
     first, *others = branches
@@ -603,6 +617,14 @@ def notify_review_opened(*, review: Review) -> int:
 def notify_results_published(*, review: Review) -> int:
     """Tells every member of every current partner that the results are published."""
     created = _insert([_results_published(review)], now=timezone.now())
+    transaction.on_commit(partial(_queue, created))
+    return len(created)
+
+
+def notify_reply_added(*, reply) -> int:
+    """Tells the lead commissioner that a partner has replied to the results, once: a
+    changed reply is not news again (its reminder's key is the reply's)."""
+    created = _insert([_reply_added(reply)], now=timezone.now())
     transaction.on_commit(partial(_queue, created))
     return len(created)
 
@@ -898,11 +920,35 @@ def email_context(reminder: Reminder) -> dict:
             query={"owner": action.owner_organisation.code, "status": Action.Status.OPEN},
             code=code,
         )
+    elif reminder.kind == Kind.REPLY_ADDED:
+        context.update(_reply_context(reminder), essential=True)
     else:
         review = reminder.review
         context.update(review=review)
         context["link"] = _absolute("review_results", code=code, review_code=review.code)
     return context
+
+
+def _reply_context(reminder: Reminder) -> dict:
+    """The reply an email is about, shown as from whom the results page would show it to
+    its recipient (partnerships.withholding)."""
+    from partnerships import scoring, withholding
+
+    review = reminder.review
+    stored = review.result
+    reply = Reply.objects.select_related("organisation").get(
+        pk=int(reminder.period_key.split(":")[1])
+    )
+    author = withholding.comment_author(
+        user=reminder.recipient,
+        visibility=review.visibility,
+        name=reply.organisation.name,
+        side=reply.side,
+        submitted={side: getattr(stored, f"{side}_submitted") for side in scoring.SIDES},
+        min_per_side=stored.min_per_side,
+    )
+    link = _absolute("review_results", code=review.partnership.code, review_code=review.code)
+    return {"review": review, "reply": reply, "author": author, "link": link + "#replies"}
 
 
 def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:

@@ -16,7 +16,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 
 from organisations.audit import audit, only_organisation
-from partnerships import charts, export_columns, exports, report_charts, reports, results
+from partnerships import (
+    charts,
+    export_columns,
+    exports,
+    report_charts,
+    reports,
+    results,
+    withholding,
+)
 from partnerships.access import require_reports
 from partnerships.forms.reports import ReportFilterForm
 from partnerships.models import HealthCheck, Partnership, Review
@@ -238,6 +246,8 @@ def _partnership_context(request, partnership) -> dict:
             [(f"{p.number}. {p.name}", p.shown_gap, p.gap_flag) for p in principles]
         ),
         "groups": groups,
+        "comments": withholding.shared_comments(review, result, user=request.user),
+        "replies": withholding.replies(review, result, user=request.user),
         "comparison": [
             (p, [group["scores"].get(p.number) for group in groups if group["shown"]])
             for p in principles

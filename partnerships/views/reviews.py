@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,13 +13,24 @@ from partnerships.access import (
     assessments_visible_to,
     get_partnership,
     is_lead,
+    reply_organisation,
+    reply_organisations,
     require_lead,
     require_results_published,
 )
-from partnerships.forms.reviews import HealthCheckForm, ReviewCloseForm, ReviewOpenForm
-from partnerships.models import RAG, Assessment, Concern, HealthCheck, Review
+from partnerships.forms.reviews import HealthCheckForm, ReplyForm, ReviewCloseForm, ReviewOpenForm
+from partnerships.models import (
+    RAG,
+    REPLY_MAX_LENGTH,
+    Assessment,
+    Concern,
+    HealthCheck,
+    Reply,
+    Review,
+)
 from partnerships.scoring import suggested_actions
 from partnerships.services import concerns
+from partnerships.services import replies as reply_services
 from partnerships.services import reviews as services
 
 
@@ -265,5 +276,59 @@ def review_results(request, code, review_code):
             "rule": display_rule(),
             "of_no_side": of_no_side,
             "concerns": reports.concerns_in_period(request.user, review),
+            "comments": withholding.shared_comments(review, result, user=request.user),
+            "replies": withholding.replies(review, result, user=request.user),
+            "can_reply": reply_organisations(request.user, review),
+        },
+    )
+
+
+def review_reply(request, code, review_code, organisation_code):
+    """A partner organisation's one reply to the published results, changeable for a while."""
+    review = _get_review(request, code, review_code)
+    organisation = reply_organisation(request.user, review, organisation_code)
+    reply = Reply.objects.filter(review=review, organisation=organisation).first()
+    if reply is not None and not reply.is_changeable:
+        raise PermissionDenied(
+            f"{organisation}’s reply was added on {reply.created_at:%-d %B %Y} and can no "
+            f"longer change: replies are fixed {settings.REPLY_WINDOW_DAYS} days after they "
+            "are added."
+        )
+    author = withholding.attribution(str(organisation.side)) if review.is_confidential else None
+    shown_as = f"as from “{author}”, without its name" if author else f"with {organisation}’s name"
+    form = ReplyForm(
+        request.POST or None,
+        initial={"text": reply.text if reply else ""},
+        help_text=f"Every partner sees it beside the commissioner’s summary, {shown_as}. Up to "
+        f"{REPLY_MAX_LENGTH:,} characters. You can change it for "
+        f"{settings.REPLY_WINDOW_DAYS} days after adding it; then it is fixed.",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            reply_services.reply_save(
+                review=review,
+                organisation=organisation,
+                by=request.user,
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            form.add_error("text", error)
+        else:
+            messages.success(request, f"{organisation}’s reply is published with the results.")
+            return redirect(
+                reverse(
+                    "partnerships:review_results", kwargs={"code": code, "review_code": review.code}
+                )
+                + "#replies"
+            )
+    return render(
+        request,
+        "partnerships/review_reply.html",
+        {
+            "review": review,
+            "partnership": review.partnership,
+            "organisation": organisation,
+            "reply": reply,
+            "form": form,
         },
     )

@@ -330,6 +330,7 @@ def test_the_workbook_holds_a_sheet_per_csv_with_the_same_rows(client, ada, seed
         "Organisations",
         "Reviews",
         "Ratings",
+        "Comments",
         "Actions",
         "Concerns",
     ]

@@ -376,7 +376,7 @@ def test_the_derivation_check_finds_a_leak(framework):
 
 DOWNLOADS = [
     ("partnerships:report_csv", {"kind": kind})
-    for kind in ("partnerships", "organisations", "reviews", "ratings", "actions")
+    for kind in ("partnerships", "organisations", "reviews", "ratings", "comments", "actions")
 ] + [("partnerships:report_xlsx", {}), ("partnerships:report_pdf", {})]
 
 
