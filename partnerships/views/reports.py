@@ -109,6 +109,7 @@ def report_downloads(request):
             (*export_columns.REVIEWS, *export_columns.principle_columns(["n"])),
         ),
         (exports.LABELS["ratings"], "ratings", export_columns.RATINGS),
+        (exports.LABELS["comments"], "comments", export_columns.COMMENTS),
         (exports.LABELS["actions"], "actions", export_columns.ACTIONS),
         (exports.LABELS["concerns"], "concerns", export_columns.CONCERNS),
     ]
