@@ -198,9 +198,12 @@ class ReportFilterForm(forms.Form):
             # The select shows the framework the report uses when none is chosen.
             self.data = self.data.copy()
             self.data["framework"] = str(self.default_framework.pk)
-        # The ICBs of the person's partnerships, and those they succeeded.
+        # The ICBs of the person's partnerships, those that succeed them (before the
+        # succession is carried out too), and those they succeeded.
+        areas = Partnership.objects.filter(pk__in=visible)
         self.fields["icb"].queryset = Organisation.objects.filter(
-            Q(pk__in=Partnership.objects.filter(pk__in=visible).values("icb"))
+            Q(pk__in=areas.values("icb"))
+            | Q(pk__in=areas.values("icb__successor"))
             | Q(
                 pk__in=PartnershipTransfer.objects.filter(partnership__in=visible).values(
                     "succession__predecessor"

@@ -303,3 +303,20 @@ def test_the_handover_pack_withholds_what_a_confidential_review_withholds(
 
     client.force_login(ada)  # platform admins see everything
     assert "gap +3.0" in client.get(url).text
+
+
+def test_the_report_of_a_successor_includes_a_predecessor_not_yet_carried_out(
+    client, ada, partnership, icb, central
+):
+    succession_record(
+        predecessor=icb,
+        kind=Succession.Kind.MERGER,
+        takes_effect_on=datetime.date(2030, 4, 1),
+        successors=[central],
+        by=None,
+    )
+    client.force_login(ada)
+    response = client.get(reverse("partnerships:reports"), {"icb": str(central.code)})
+
+    assert response.context["report"].partnerships == 1
+    assert "inherited from NHS North Valley ICB (until 31 March 2030)" in response.text
