@@ -29,6 +29,18 @@ NUMBER_FORMATS = {
 WIDTHS = {TEXT: 22, LONG_TEXT: 48, CODE: 38, DATE: 13, WHOLE: 10, SCORE: 10, INDEX: 9, MONEY: 15}
 
 
+# What one row of each file is, for the workbook's README sheet.
+ONE_ROW_PER = {
+    "partnerships": "Partnership",
+    "organisations": "Organisation in a partnership, current or former",
+    "reviews": "Closed review in the report, and every open review",
+    "ratings": "Statement rating of a submitted self-assessment in a closed review",
+    "comments": "Comment its writer shared, on a statement of a closed review",
+    "actions": "Action",
+    "concerns": "Concern raised between reviews",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # the CSV header: stable

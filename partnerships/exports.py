@@ -31,6 +31,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from organisations.models import Organisation, Side
 from partnerships import export_columns, reports, scoring
@@ -44,6 +47,7 @@ _STARTS = frozenset(FORMULA_STARTS)
 CHUNK = 5000  # rows fetched from the database at a time
 REVIEW_CHUNK = 500  # reviews whose stored results are read at a time, for the reviews file
 BOM = "\ufeff"  # so Excel reads the CSV as UTF-8: £ and accents intact
+BOLD = Font(bold=True)
 
 
 def neutralise(value):
@@ -111,6 +115,9 @@ class Sheet:
     rows: Callable[[], Iterator[tuple]]
     # Every text cell of its rows is already as neutralise() leaves it (made so in SQL).
     inert: bool = False
+    # The same rows with their text as typed, for the workbook, which keeps text as text by
+    # the cell's type rather than by an apostrophe; None: `rows` are as typed.
+    typed_rows: Callable[[], Iterator[tuple]] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -355,7 +362,10 @@ def _ratings_sheet(user, filters):
     def rows():
         return ratings_queryset(user, filters).iterator(chunk_size=CHUNK)
 
-    return Sheet("ratings", "Ratings", columns, rows, inert=True)
+    def typed_rows():
+        return ratings_queryset(user, filters, inert=False).iterator(chunk_size=CHUNK)
+
+    return Sheet("ratings", "Ratings", columns, rows, inert=True, typed_rows=typed_rows)
 
 
 def _comments_sheet(user, filters):
@@ -409,8 +419,10 @@ def _comments_sheet(user, filters):
     return Sheet("comments", "Comments", columns, rows)
 
 
-def ratings_queryset(user, filters):
-    """The ratings file's rows, worked out by the database so each passes straight through."""
+def ratings_queryset(user, filters, *, inert=True):
+    """The ratings file's rows, worked out by the database so each passes straight through;
+    with `inert` False, its free text as typed (for the workbook)."""
+    text = _inert if inert else F
     return (
         reports.ratings_for(user, filters)
         # A confidential review's ratings are each organisation's own (withholding).
@@ -425,16 +437,16 @@ def ratings_queryset(user, filters):
             # (identifiers, a side's name, "yes") or is not text. So the file's writer
             # passes each row through as it comes (Sheet.inert).
             _id("assessment__review__partnership__code"),
-            _inert("assessment__review__partnership__name"),
+            text("assessment__review__partnership__name"),
             _id("assessment__review__code"),
             "assessment__review__closed_on",
             _id("assessment__organisation__code"),
-            _inert("assessment__organisation__name"),
+            text("assessment__organisation__name"),
             _side_of("assessment__organisation__kind"),
             "statement__principle__number",
-            _inert("statement__principle__name"),
+            text("statement__principle__name"),
             "statement__order",
-            _inert("statement__text"),
+            text("statement__text"),
             "score",
             Case(When(score__isnull=True, then=Value("yes")), default=Value("")),
         )
@@ -565,23 +577,75 @@ def csv_chunks(sheet: Sheet, *, rows_per_chunk: int = 1000) -> Iterator[str]:
 
 
 def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
-    """A workbook with a sheet per CSV, written row by row (openpyxl's write-only mode keeps
-    only the current row in memory)."""
+    """A workbook with a README and a sheet per CSV, written row by row (openpyxl's
+    write-only mode keeps only the current row in memory).
+
+    Each sheet has people's headings in a bold, frozen first row with a filter, columns wide
+    enough for most values, and dates, scores and amounts formatted. Text that a spreadsheet
+    would read as a formula is stored as a text cell, so it shows as typed, with no apostrophe.
+    """
     workbook = Workbook(write_only=True)
+    readme = workbook.create_sheet("README")  # first, though written last: it counts rows
+    written = []
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet.title)
-        worksheet.append(list(sheet.names))
-        for row in sheet.rows():
-            worksheet.append([_excel_value(value) for value in row])
+        written.append((sheet, _write_sheet(worksheet, sheet)))
+    _write_readme(readme, written)
     workbook.save(path)
 
 
-def _excel_value(value):
-    if isinstance(value, str):
-        return neutralise(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+def _write_sheet(worksheet, sheet: Sheet) -> int:
+    columns = sheet.columns
+    worksheet.freeze_panes = "A2"
+    for number, column in enumerate(columns, start=1):
+        worksheet.column_dimensions[get_column_letter(number)].width = column.width
+    worksheet.append([_bold(worksheet, column.heading) for column in columns])
+    formats = [(i, c.number_format) for i, c in enumerate(columns) if c.number_format]
+    count = 0
+    for row in (sheet.typed_rows or sheet.rows)():
+        cells = list(row)
+        for i, number_format in formats:
+            if cells[i] is not None:
+                cells[i] = WriteOnlyCell(worksheet, value=cells[i])
+                cells[i].number_format = number_format
+        for i, value in enumerate(cells):
+            if isinstance(value, str):
+                if value[:1] in _STARTS:
+                    cells[i] = _text(worksheet, value)
+            elif isinstance(value, uuid.UUID):
+                cells[i] = str(value)
+        worksheet.append(cells)
+        count += 1
+    if columns:
+        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    return count
+
+
+def _bold(worksheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(worksheet, value=value)
+    cell.font = BOLD
+    return cell
+
+
+def _text(worksheet, value: str) -> WriteOnlyCell:
+    """A string cell whatever it starts with: openpyxl would otherwise store "=..." as a
+    formula. Excel's quote prefix keeps it text when someone edits the cell, unseen."""
+    cell = WriteOnlyCell(worksheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def _write_readme(worksheet, written) -> None:
+    about = settings.SITE_URL + reverse("partnerships:report_downloads")
+    for letter, width in {"A": 18, "B": 60, "C": 10}.items():
+        worksheet.column_dimensions[letter].width = width
+    worksheet.append([_bold(worksheet, "Partnership Health: report workbook")])
+    worksheet.append([f"What each column holds: {about}"])
+    worksheet.append([])
+    worksheet.append([_bold(worksheet, heading) for heading in ("Sheet", "One row per", "Rows")])
+    for sheet, count in written:
+        worksheet.append([sheet.title, export_columns.ONE_ROW_PER[sheet.kind], count])
 
 
 def workbook_rows(user, filters) -> int:

@@ -146,11 +146,14 @@ def test_an_admin_filters_the_reports_and_downloads_them(
 
     workbook = load_workbook(_download(page, "Excel workbook", tmp_path), read_only=True)
     assert workbook.sheetnames == [
+        "README",
         "Partnerships",
         "Organisations",
         "Reviews",
         "Ratings",
+        "Comments",
         "Actions",
+        "Concerns",
     ]
     sheet_rows = {
         name: list(workbook[name].iter_rows(values_only=True))
@@ -160,7 +163,7 @@ def test_an_admin_filters_the_reports_and_downloads_them(
     assert sorted(row[1] for row in sheet_rows["Partnerships"][1:]) == north_west
     assert len(sheet_rows["Reviews"]) == 1 + 2
     ratings = sheet_rows["Ratings"]
-    assert ratings[0][:2] == ("partnership_id", "partnership")
+    assert ratings[0][:2] == ("Partnership ID", "Partnership")  # people's headings
     assert len(ratings) == 1 + alliance_ratings
     assert {row[1] for row in ratings[1:]} == {alliance.name}
 

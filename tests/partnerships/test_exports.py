@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from organisations.models import AuditEvent
 from partnerships import exports, results, scoring
@@ -313,11 +314,13 @@ def _workbook(client, user, **query):
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
-def test_formula_injection_is_neutralised_in_excel(client, ada, seeded):
+def test_formula_injection_is_text_in_excel_as_typed(client, ada, seeded):
+    """The workbook keeps such text as a text cell, without the CSV's visible apostrophe."""
     workbook = _workbook(client, ada)
-    cells = [cell for row in workbook["Actions"].iter_rows() for cell in row]
-    injected = [cell for cell in cells if cell.value == "'" + INJECTION]
-    assert injected and all(cell.data_type == "s" for cell in injected)
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    injected = [cell for cell in cells if cell.value == INJECTION]
+    assert injected and all(cell.data_type == "s" and cell.quotePrefix for cell in injected)
+    assert not any(isinstance(c.value, str) and c.value.startswith("'=") for c in cells)
     assert not any(
         cell.data_type == "f" for sheet in workbook for row in sheet.iter_rows() for cell in row
     )
@@ -325,7 +328,7 @@ def test_formula_injection_is_neutralised_in_excel(client, ada, seeded):
 
 def test_the_workbook_holds_a_sheet_per_csv_with_the_same_rows(client, ada, seeded):
     workbook = _workbook(client, ada)
-    assert workbook.sheetnames == [
+    titles = [
         "Partnerships",
         "Organisations",
         "Reviews",
@@ -334,10 +337,15 @@ def test_the_workbook_holds_a_sheet_per_csv_with_the_same_rows(client, ada, seed
         "Actions",
         "Concerns",
     ]
-    for kind, title in zip(exports.KINDS, workbook.sheetnames, strict=True):
+    assert workbook.sheetnames == ["README", *titles]
+    sheets = exports.sheets(ada, ReportFilterForm({}, user=ada).filters())
+    for kind, title in zip(exports.KINDS, titles, strict=True):
         body = _csv(client, ada, kind)[1].decode("utf-8-sig")
-        expected = list(csv.reader(io.StringIO(body)))
-        sheet = list(workbook[title].iter_rows(values_only=True))
+        names, *expected = list(csv.reader(io.StringIO(body)))
+        headings, *sheet = list(workbook[title].iter_rows(values_only=True))
+        # People's headings in the workbook; the CSV keeps its stable names.
+        assert names == [column.name for column in sheets[kind].columns]
+        assert list(headings) == [column.heading for column in sheets[kind].columns]
         assert len(sheet) == len(expected), kind
         for got, want in zip(sheet, expected, strict=True):
             assert all(_same(cell, text) for cell, text in zip(got, want, strict=True)), (
@@ -355,13 +363,44 @@ def _same(cell, text: str) -> bool:
         return cell.date().isoformat() == text
     if isinstance(cell, int | float):
         return float(text) == cell
+    if text[:2] in {f"'{start}" for start in exports.FORMULA_STARTS}:
+        return cell == text[1:]  # the CSV's apostrophe; the workbook's cell is text by type
     return cell == text
+
+
+def test_the_workbook_reads_as_a_spreadsheet_for_people(client, ada, seeded):
+    workbook = _workbook(client, ada)
+    for sheet in workbook.worksheets[1:]:
+        last = get_column_letter(sheet.max_column)
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", sheet.title
+        assert all(cell.font.b for cell in sheet[1]), sheet.title
+        widths = [sheet.column_dimensions[get_column_letter(n)].width for n in range(1, 4)]
+        assert all(9 <= width <= 50 for width in widths), (sheet.title, widths)
+
+    def column(sheet, heading):
+        headings = [cell.value for cell in sheet[1]]
+        return [row[headings.index(heading)] for row in sheet.iter_rows(min_row=2)]
+
+    partnerships = workbook["Partnerships"]
+    assert {c.number_format for c in column(partnerships, "Next review due") if c.value} == {
+        "d mmm yyyy"
+    }
+    values = [c for c in column(partnerships, "Annual value (£)") if c.value is not None]
+    assert values and {c.number_format for c in values} == {'"£"#,##0.00'}
+    scores = [c for c in column(workbook["Reviews"], "Principle 1 score") if c.value is not None]
+    assert scores and {c.number_format for c in scores} == {"0.00"}
+
+    readme = list(workbook["README"].iter_rows(values_only=True))
+    assert "/partnerships/reports/downloads/" in readme[1][0]
+    rows = {title: count for title, _, count in readme[4:]}
+    assert rows == {sheet.title: sheet.max_row - 1 for sheet in workbook.worksheets[1:]}
 
 
 def test_a_commissioners_workbook_holds_only_their_partnerships(client, carol, seeded):
     north = {str(p.code) for p in seeded.north_partnerships}
     workbook = _workbook(client, carol)
-    for sheet in workbook:
+    for sheet in workbook.worksheets[1:]:  # after the README
         ids = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
         assert ids <= north, sheet.title
 

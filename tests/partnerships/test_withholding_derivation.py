@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from organisations.models import Membership, Organisation
-from partnerships import results, scoring
+from partnerships import export_columns, results, scoring
 from partnerships.models import Assessment, Participant, Partnership, Review
 from tests.conftest import make_user, store_result, submit
 
@@ -200,7 +200,10 @@ def collect(client, partnership, review, *, commissioner: bool) -> Seen:
         _file_row(seen, row, "reviews file")
     response = client.get(reverse("partnerships:report_xlsx"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Reviews"]
-    header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    headings, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    # The workbook shows people's headings; the CSV's names are what the checks read.
+    columns = (*export_columns.REVIEWS, *export_columns.principle_columns(range(1, 8)))
+    header = [{c.heading: c.name for c in columns}[heading] for heading in headings]
     for values in rows:
         _file_row(
             seen,
