@@ -193,7 +193,7 @@ def confidential_refused(partnership) -> str | None:
     if short:
         return (
             f"Confidential by side needs at least {least} organisations on each side taking "
-            f"part; this partnership has {' and '.join(short)}, so its figures would show "
+            f"part; this partnership has {_listed(short)}, so its figures would show "
             "single organisations’ scores."
         )
     return None
@@ -275,3 +275,15 @@ def replies(review: Review, result: scoring.ReviewResult, *, user) -> list[dict]
         }
         for reply in Reply.objects.filter(review=review).select_related("organisation")
     ]
+
+
+def gap_flag(principle: scoring.PrincipleResult) -> str | None:
+    """A principle's gap flag for a chart, or "withheld" where its gap is withheld."""
+    if principle.gap is None and "gap" in principle.withheld:
+        return "withheld"
+    return principle.gap_flag
+
+
+def _listed(words: list[str]) -> str:
+    """["1 NHS", "2 VCSE", "1 local government"] → "1 NHS, 2 VCSE and 1 local government"."""
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]]))

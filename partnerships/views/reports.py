@@ -244,7 +244,7 @@ def _partnership_context(request, partnership) -> dict:
             ],
         ),
         "gaps": charts.gap_bars(
-            [(f"{p.number}. {p.name}", p.shown_gap, p.gap_flag) for p in principles]
+            [(f"{p.number}. {p.name}", p.shown_gap, withholding.gap_flag(p)) for p in principles]
         ),
         "groups": groups,
         "comments": withholding.shared_comments(review, result, user=request.user),

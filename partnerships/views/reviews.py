@@ -237,7 +237,9 @@ def review_results(request, code, review_code):
             ("VCSE side", "app-chart__series--vcse", [p.side_means["vcse"] for p in principles]),
         ],
     )
-    gaps = charts.gap_bars([(f"{p.number}. {p.name}", p.shown_gap, p.gap_flag) for p in principles])
+    gaps = charts.gap_bars(
+        [(f"{p.number}. {p.name}", p.shown_gap, withholding.gap_flag(p)) for p in principles]
+    )
     action_url = reverse("partnerships:action_create", kwargs={"code": code})
     suggestions = [
         {
