@@ -103,6 +103,20 @@ class OrganisationQuerySet(models.QuerySet):
     def of_side(self, side):
         return self.filter(kind__in=[k for k, s in Organisation.SIDE_OF_KIND.items() if s == side])
 
+    def search(self, text: str):
+        """Organisations by part of their name, or by an ODS code, charity number or company
+        number typed in full (with spaces or in lower case, as people paste them)."""
+        text = " ".join(text.split())
+        if not text:
+            return self.none()
+        code = identifiers.normalise(text)
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(ods_code=code)
+            | Q(charity_number=code)
+            | Q(company_number=code)
+        ).order_by("name", "pk")
+
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):

@@ -1,4 +1,6 @@
+import contextlib
 import re
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -129,12 +131,43 @@ class PartnershipCreateForm(PartnershipForm):
             self.fields["lead_organisation"].initial = organisations[0].pk
 
 
+SEARCH_LIMIT = 20  # organisations offered at once: a longer list asks for more of the name
+
+
+class OrganisationSearchForm(forms.Form):
+    """The first step of adding a partner: find the organisation among thousands."""
+
+    q = forms.CharField(
+        label="Find the organisation",
+        help_text="Part of its name, or its ODS code, charity number or company number",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(self)
+
+    def text(self) -> str:
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+
 class ParticipantAddForm(forms.Form):
+    """The second step: choose one of the organisations found, and its role.
+
+    Any organisation not yet a partner may be chosen (by its public code), though only the
+    search's matches are offered: where script runs, the page's autocomplete chooses one."""
+
     organisation = forms.ModelChoiceField(
         label="Organisation",
         queryset=Organisation.objects.none(),
-        empty_label="Select an organisation",
-        error_messages={"required": "Select the organisation to add"},
+        to_field_name="code",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Find the organisation, then select it",
+            "invalid_choice": "Select one of the organisations found",
+        },
     )
     role = forms.ChoiceField(
         label="Its role in the partnership",
@@ -142,11 +175,40 @@ class ParticipantAddForm(forms.Form):
     )
     joined_on = DateField(label="Date it joined")
 
-    def __init__(self, *args, partnership: Partnership, **kwargs):
+    def __init__(self, *args, partnership: Partnership, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         current = [p.organisation_id for p in partnership.current_participants()]
-        self.fields["organisation"].queryset = Organisation.objects.exclude(pk__in=current)
+        eligible = Organisation.objects.exclude(pk__in=current)
+        field = self.fields["organisation"]
+        field.queryset = eligible
+        found = list(eligible.search(search)[: SEARCH_LIMIT + 1])
+        self.searched, self.more = bool(search), len(found) > SEARCH_LIMIT
+        self.matches = offered = found[:SEARCH_LIMIT]
+        chosen = self.data.get("organisation") if self.is_bound else None
+        if chosen and all(str(o.code) != chosen for o in offered):
+            offered = offered + list(eligible.filter(code__in=_uuids([chosen])))
+        # Offered: the matches only; accepted: any organisation not yet a partner.
+        field.choices = [(str(o.code), _described(o)) for o in offered]
+        if not offered:
+            field.help_text = "Search for the organisation above, then select it here."
         # The lead commissioner is chosen when the partnership is registered.
         roles = [c for c in Participant.Role.choices if c[0] != Participant.Role.LEAD_COMMISSIONER]
         self.fields["role"].choices = [("", "Select a role"), *roles]
         self.helper = gds_helper(self)
+
+
+def _uuids(values) -> list[uuid.UUID]:
+    found = []
+    for value in values:
+        with contextlib.suppress(ValueError):  # not a code: nothing chosen, the field says so
+            found.append(uuid.UUID(str(value)))
+    return found
+
+
+def _described(organisation: Organisation) -> str:
+    """An organisation as a choice: its name and what tells it apart from a namesake."""
+    marks = [organisation.get_kind_display()]
+    marks += [f"ODS {organisation.ods_code}"] if organisation.ods_code else []
+    marks += [f"charity {organisation.charity_number}"] if organisation.charity_number else []
+    marks += [f"company {organisation.company_number}"] if organisation.company_number else []
+    return f"{organisation.name} ({', '.join(marks)})"

@@ -15,6 +15,7 @@ from partnerships.access import (
     require_manage,
 )
 from partnerships.forms.partnerships import (
+    OrganisationSearchForm,
     ParticipantAddForm,
     PartnershipCreateForm,
     PartnershipForm,
@@ -121,7 +122,9 @@ def partnership_edit(request, code):
 def participant_list(request, code):
     partnership = get_partnership(request, code)
     require_manage(request.user, partnership)
-    form = ParticipantAddForm(request.POST or None, partnership=partnership)
+    # Search, then choose: the search is in the address, so an add that fails keeps it.
+    search = OrganisationSearchForm(request.GET)
+    form = ParticipantAddForm(request.POST or None, partnership=partnership, search=search.text())
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_add(
@@ -138,7 +141,7 @@ def participant_list(request, code):
     return render(
         request,
         "partnerships/participant_list.html",
-        {"partnership": partnership, "participants": participants, "form": form},
+        {"partnership": partnership, "participants": participants, "form": form, "search": search},
     )
 
 

@@ -113,11 +113,15 @@ def test_a_lead_commissioner_runs_a_review(page: Page, live_server, demo_data):
     check_page(page)
     page.get_by_role("button", name="Add partner").click()
     expect(
-        _error_summary(page).get_by_role("link", name="Select the organisation to add")
+        _error_summary(page).get_by_role("link", name="Find the organisation, then select it")
     ).to_be_visible()
     check_page(page)
+    # Among thousands, each is found by part of its name first, then chosen.
     for key, role in PARTNERS:
-        page.get_by_label("Organisation", exact=True).select_option(label=_organisation(key))
+        page.get_by_label("Find the organisation").fill(_organisation(key)[:12].lower())
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_test_id("matches")).to_contain_text("not yet in the partnership")
+        page.get_by_role("radio", name=f"{_organisation(key)} (").check()
         page.get_by_label("Its role in the partnership").select_option(label=role)
         page.get_by_role("button", name="Add partner").click()
         expect(page.get_by_text(f"{_organisation(key)} is now a partner.")).to_be_visible()

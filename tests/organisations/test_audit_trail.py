@@ -90,7 +90,7 @@ def test_adding_and_removing_a_partner_is_recorded(client, carol, icb, partnersh
     )
     client.force_login(carol)
     url = reverse("partnerships:participants", kwargs={"code": partnership.code})
-    client.post(url, {"organisation": council.pk, "role": "local_authority"})
+    client.post(url, {"organisation": council.code, "role": "local_authority"})
     added = _event("participant.added")
     assert (added.actor, added.organisation) == (carol, icb)
     assert added.changes["organisation"] == [None, str(council.pk)]

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -24,7 +26,7 @@ def _remove_url(participant):
 def test_it_adds_a_partner(client, carol, partnership, council):
     client.force_login(carol)
     response = client.post(
-        _url(partnership), {"organisation": council.pk, "role": "local_authority"}
+        _url(partnership), {"organisation": council.code, "role": "local_authority"}
     )
     assert response.status_code == 302
     assert partnership.participants.filter(organisation=council, role="local_authority").exists()
@@ -41,7 +43,7 @@ def test_it_does_not_offer_current_partners(client, carol, partnership, charity,
 def test_it_refuses_a_second_lead_commissioner(client, carol, partnership, council):
     client.force_login(carol)
     response = client.post(
-        _url(partnership), {"organisation": council.pk, "role": "lead_commissioner"}
+        _url(partnership), {"organisation": council.code, "role": "lead_commissioner"}
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.text
@@ -50,14 +52,14 @@ def test_it_refuses_a_second_lead_commissioner(client, carol, partnership, counc
 
 def test_it_hides_from_outsiders(client, dan, partnership, council):
     client.force_login(dan)
-    response = client.post(_url(partnership), {"organisation": council.pk, "role": "other"})
+    response = client.post(_url(partnership), {"organisation": council.code, "role": "other"})
     assert response.status_code == 404
     assert partnership.participants.count() == 2
 
 
 def test_it_requires_role(client, bob, partnership, council):
     client.force_login(bob)
-    response = client.post(_url(partnership), {"organisation": council.pk, "role": "other"})
+    response = client.post(_url(partnership), {"organisation": council.code, "role": "other"})
     assert response.status_code == 403
     assert partnership.participants.count() == 2
 
@@ -79,7 +81,7 @@ def test_a_removed_partner_can_rejoin(client, carol, partnership, charity):
     participant = Participant.objects.get(partnership=partnership, organisation=charity)
     client.force_login(carol)
     client.post(_remove_url(participant))
-    client.post(_url(partnership), {"organisation": charity.pk, "role": "provider"})
+    client.post(_url(partnership), {"organisation": charity.code, "role": "provider"})
     participant.refresh_from_db()
     assert (participant.left_on, participant.role) == (None, "provider")
 
@@ -120,3 +122,76 @@ def test_its_optional_date_says_so_once(client, carol, partnership):
     page = client.get(_url(partnership)).text
     assert "Date it joined (optional)" in page
     assert "(optional) (optional)" not in page
+
+
+def _search(client, partnership, text):
+    return client.get(_url(partnership), {"q": text})
+
+
+def test_it_finds_an_organisation_by_name_or_identifier_and_offers_only_those(
+    client, carol, partnership, council
+):
+    other = Organisation.objects.create(
+        name="Brightwater Trust",
+        kind="charity",
+        charity_number="1098765",
+        charity_regulator="CCEW",
+        company_number="01234567",
+    )
+    nhs = Organisation.objects.create(name="Valley Hospital", kind="nhs_trust", ods_code="RX1")
+    client.force_login(carol)
+    first = client.get(_url(partnership))
+    assert first.context["form"].fields["organisation"].widget.choices == []
+    assert "Search for the organisation above, then select it here." in first.text
+
+    for text, expected in [
+        ("valley", [council, nhs]),
+        ("  VALLEY   council ", [council]),
+        ("1098765", [other]),
+        ("0123 4567", [other]),
+        ("rx1", [nhs]),
+    ]:
+        form = _search(client, partnership, text).context["form"]
+        assert form.matches == expected, text
+        assert [code for code, _ in form.fields["organisation"].widget.choices] == [
+            str(o.code) for o in expected
+        ]
+    page = _search(client, partnership, "1098765").text
+    assert "Brightwater Trust (Charity, charity 1098765, company 01234567)" in page
+
+
+def test_its_search_never_offers_a_current_partner(client, carol, partnership, charity):
+    client.force_login(carol)
+    response = _search(client, partnership, "Riverside")
+    assert response.context["form"].matches == []
+    assert "No organisation that is not yet a partner matches “Riverside”" in response.text
+
+
+def test_it_offers_at_most_twenty_and_says_there_are_more(client, carol, partnership):
+    Organisation.objects.bulk_create(
+        Organisation(name=f"Carers Centre {n:02}", kind="charity") for n in range(25)
+    )
+    client.force_login(carol)
+    response = _search(client, partnership, "carers centre")
+    assert len(response.context["form"].matches) == 20
+    assert "Type more of the name to find others" in response.text
+
+
+def test_a_failed_add_keeps_the_search_and_the_choice(client, carol, partnership, council):
+    client.force_login(carol)
+    url = _url(partnership) + "?q=council"
+    response = client.post(url, {"organisation": council.code, "role": ""})
+    assert response.status_code == 200
+    assert "Select the organisation’s role" in response.text
+    assert re.search(rf'value="{council.code}"\s+checked', response.text) or (
+        f'value="{council.code}" checked' in response.text
+    )
+    assert not partnership.participants.filter(organisation=council).exists()
+
+
+def test_it_refuses_an_organisation_code_that_is_not_there(client, carol, partnership):
+    client.force_login(carol)
+    for value in ["not-a-code", "0b6f2b8e-5a3e-4b56-9a59-0cc1f2d1f6a1", ""]:
+        response = client.post(_url(partnership), {"organisation": value, "role": "other"})
+        assert response.status_code == 200
+        assert partnership.participants.count() == 2
