@@ -1,6 +1,7 @@
-"""Validation of the public identifiers organisations carry.
+"""Validation of the public identifiers organisations carry, by the registers' own rules.
 
 Each check raises ValidationError with a message that says what a valid value looks like.
+The rules and the real numbers that exercise them are listed in docs/registers.md.
 """
 
 import re
@@ -9,10 +10,17 @@ from django.core.exceptions import ValidationError
 
 # re.ASCII: without it \d also accepts other scripts' digits, such as "١٢٣٤٥٦٧" or "１２３４５６７".
 ODS_CODE = re.compile(r"[A-Z0-9]{3,6}")
-COMPANY_NUMBER = re.compile(r"(\d{8}|[A-Z]{2}\d{6})", re.ASCII)
+# Companies House (HMRC COTAX manual COM40010): up to eight digits (stored padded to eight),
+# or two letters followed by up to six letters or digits (IP28116R, RS007856, SC213517);
+# Northern Ireland's oldest registrations are R followed by seven digits (R0000316).
+COMPANY_NUMBER = re.compile(r"(\d{8}|[A-Z]{2}[A-Z0-9]{1,6}|R\d{7})", re.ASCII)
 CHARITY_NUMBER = {
-    # England and Wales: the Charity Commission's registered numbers.
-    "CCEW": (re.compile(r"\d{6,7}", re.ASCII), "6 or 7 digits, like 1123456"),
+    # England and Wales: the Charity Commission's registered numbers; a linked charity adds
+    # its linked number (0 is the main charity): 1125485-20.
+    "CCEW": (
+        re.compile(r"\d{6,7}(-\d{1,3})?", re.ASCII),
+        "6 or 7 digits, like 1123456, or a linked charity's, like 1125485-20",
+    ),
     # Scotland: OSCR numbers.
     "OSCR": (re.compile(r"SC\d{6}", re.ASCII), "SC followed by 6 digits, like SC012345"),
     # Northern Ireland: the Charity Commission for Northern Ireland.
@@ -23,6 +31,57 @@ CHARITY_NUMBER = {
 def normalise(value: str) -> str:
     """People paste identifiers with spaces and in lower case; store one canonical form."""
     return re.sub(r"\s+", "", value or "").upper()
+
+
+def normalise_company_number(value: str) -> str:
+    """Companies House numbers of fewer than eight digits are the same number padded with
+    zeros, as the register writes them: 1234567 is 01234567."""
+    value = normalise(value)
+    return value.zfill(8) if value.isdigit() and value.isascii() and len(value) < 8 else value
+
+
+def normalise_charity_number(value: str, regulator: str) -> str:
+    """CCNI publishes its numbers as 6 digits; "NIC" before them is in use too. One form is
+    stored: NIC100002."""
+    value = normalise(value)
+    if regulator == "CCNI" and re.fullmatch(r"\d{6}", value, re.ASCII):
+        return "NIC" + value
+    return value
+
+
+# A charity number's form tells its regulator apart when none is given. CCEW's six-digit
+# numbers start at 200000, CCNI's are 100000 to 199999 (docs/registers.md).
+REGULATOR_OF_FORM = [
+    (re.compile(r"SC\d+", re.ASCII), "OSCR"),
+    (re.compile(r"NIC\d+", re.ASCII), "CCNI"),
+    (re.compile(r"1\d{5}", re.ASCII), "CCNI"),
+    (re.compile(r"\d+(-\d+)?", re.ASCII), "CCEW"),
+]
+
+
+def regulator_of(number: str) -> str:
+    for pattern, regulator in REGULATOR_OF_FORM:
+        if pattern.fullmatch(number):
+            return regulator
+    return ""
+
+
+# Org-id.guide's schemes (https://org-id.guide), one per register.
+ORG_ID_PREFIX = {"CCEW": "GB-CHC", "OSCR": "GB-SC", "CCNI": "GB-NIC"}
+
+
+def org_ids(organisation) -> list[str]:
+    """The organisation's org-id identifiers: the NHS scheme for an ODS code, GB-CHC,
+    GB-SC or GB-NIC for its charity number (CCNI's without "NIC"), GB-COH for its company."""
+    found = []
+    if organisation.ods_code:
+        found.append(f"GB-NHS-{organisation.ods_code}")
+    if organisation.charity_number and organisation.charity_regulator in ORG_ID_PREFIX:
+        number = organisation.charity_number.removeprefix("NIC")
+        found.append(f"{ORG_ID_PREFIX[organisation.charity_regulator]}-{number}")
+    if organisation.company_number:
+        found.append(f"GB-COH-{organisation.company_number}")
+    return found
 
 
 def validate_ods_code(value: str) -> None:
@@ -36,8 +95,8 @@ def validate_ods_code(value: str) -> None:
 def validate_company_number(value: str) -> None:
     if not COMPANY_NUMBER.fullmatch(value):
         raise ValidationError(
-            "Enter a Companies House number of 8 digits, like 01234567, "
-            "or 2 letters and 6 digits, like SC123456.",
+            "Enter a Companies House number of up to 8 digits, like 01234567, "
+            "or 2 letters and up to 6 letters or digits, like SC123456 or IP28116R.",
             code="invalid_company_number",
         )
 

@@ -178,7 +178,8 @@ class Organisation(models.Model):
     ods_code = models.CharField(
         "ODS code", max_length=6, blank=True, validators=[identifiers.validate_ods_code]
     )
-    charity_number = models.CharField(max_length=9, blank=True)
+    # 12: a linked charity's number, 1125485-20, and room for the longest link.
+    charity_number = models.CharField(max_length=12, blank=True)
     charity_regulator = models.CharField(max_length=4, choices=Regulator.choices, blank=True)
     company_number = models.CharField(
         "Companies House number",
@@ -253,6 +254,10 @@ class Organisation(models.Model):
     def side(self) -> str:
         return self.SIDE_OF_KIND[self.kind]
 
+    @property
+    def org_ids(self) -> list[str]:
+        return identifiers.org_ids(self)
+
     def get_side_display(self) -> str:
         return Side(self.side).label
 
@@ -269,8 +274,10 @@ class Organisation(models.Model):
     def clean_fields(self, exclude=None):
         # Normalise before the field validators see the value, so "qwe 1" is read as "QWE1".
         self.ods_code = identifiers.normalise(self.ods_code)
-        self.charity_number = identifiers.normalise(self.charity_number)
-        self.company_number = identifiers.normalise(self.company_number)
+        self.charity_number = identifiers.normalise_charity_number(
+            self.charity_number, self.charity_regulator
+        )
+        self.company_number = identifiers.normalise_company_number(self.company_number)
         super().clean_fields(exclude=exclude)
 
     def clean(self):

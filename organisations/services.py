@@ -35,18 +35,25 @@ IMPORTED_FIELDS = [
     "charity_number",
     "charity_regulator",
     "company_number",
+    "active_from",
+    "active_to",
+    "icb",
 ]
 KINDS = {
     **{label.lower(): value for value, label in Organisation.Kind.choices},
     **{value: value for value in Organisation.Kind.values},
 }
 REGIONS = {value.lower(): value for value in Organisation.Region.values}
-# A charity number's form tells its regulator apart.
-REGULATOR_OF_FORM = [
-    (re.compile(r"SC\d+", re.ASCII), Organisation.Regulator.OSCR),
-    (re.compile(r"NIC\d+", re.ASCII), Organisation.Regulator.CCNI),
-    (re.compile(r"\d+", re.ASCII), Organisation.Regulator.CCEW),
-]
+# NHS England's region codes, as ODS extracts give them (docs/registers.md).
+REGIONS |= {
+    "y56": "London",
+    "y58": "South West",
+    "y59": "South East",
+    "y60": "Midlands",
+    "y61": "East of England",
+    "y62": "North West",
+    "y63": "North East and Yorkshire",
+}
 
 
 def _imported_values(row: dict) -> dict:
@@ -55,6 +62,15 @@ def _imported_values(row: dict) -> dict:
     for field in ["ods_code", "charity_number", "company_number", "charity_regulator"]:
         if field in values:
             values[field] = identifiers.normalise(values[field])
+    if values.get("company_number") in ("0", "00000000"):  # CCNI's "no company"
+        values["company_number"] = ""
+    if "company_number" in values:
+        values["company_number"] = identifiers.normalise_company_number(values["company_number"])
+    for field in ("active_from", "active_to"):
+        if field in values:
+            values[field] = _date(values[field], field)
+    if "icb" in values:
+        values["icb"] = _icb(values["icb"])
     # A blank kind keeps the organisation's kind (ICB for a new one). An unknown kind or
     # region is left as given, for full_clean to reject on its field.
     kind = values.pop("kind", "")
@@ -63,11 +79,34 @@ def _imported_values(row: dict) -> dict:
     if values.get("region"):
         values["region"] = REGIONS.get(values["region"].lower(), values["region"])
     if values.get("charity_number") and not values.get("charity_regulator"):
-        for pattern, regulator in REGULATOR_OF_FORM:
-            if pattern.fullmatch(values["charity_number"]):
-                values["charity_regulator"] = regulator
-                break
+        values["charity_regulator"] = identifiers.regulator_of(values["charity_number"])
+    if values.get("charity_number"):
+        values["charity_number"] = identifiers.normalise_charity_number(
+            values["charity_number"], values.get("charity_regulator", "")
+        )
     return values
+
+
+def _date(value: str, field: str) -> datetime.date | None:
+    """YYYY-MM-DD, or YYYYMMDD as ODS extracts write dates; blank is no date."""
+    if not value:
+        return None
+    try:
+        if re.fullmatch(r"\d{8}", value, re.ASCII):
+            return datetime.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            {field: "Enter the date as YYYY-MM-DD or YYYYMMDD, like 2026-04-01."}
+        ) from None
+
+
+def _icb(code: str) -> Organisation | None:
+    """The ICB of an ODS code (ODS extracts link each body to its ICB); unknown: none."""
+    code = identifiers.normalise(code)
+    if not code:
+        return None
+    return Organisation.objects.filter(ods_code=code, kind=Organisation.Kind.ICB).first()
 
 
 @transaction.atomic
@@ -86,13 +125,23 @@ def organisation_import_row(*, row: dict) -> str:
             charity_regulator=values.get("charity_regulator", ""),
             charity_number=values["charity_number"],
         ).first()
+    elif values.get("company_number"):
+        organisation = Organisation.objects.filter(company_number=values["company_number"]).first()
     else:
         raise ValidationError(
-            {"ods_code": "Enter an ODS code or a charity number to identify the organisation."}
+            {
+                "ods_code": "Enter an ODS code, a charity number or a company number to "
+                "identify the organisation."
+            }
         )
 
     if organisation is None:
-        organisation = Organisation(kind=Organisation.Kind.ICB)
+        # Without a kind: an ODS code is an ICB's (as the import began with), a charity
+        # number a charity's, a company number alone some other body's.
+        kind = Organisation.Kind.ICB
+        if not values.get("ods_code"):
+            kind = Organisation.Kind.CHARITY if values.get("charity_number") else "other"
+        organisation = Organisation(kind=kind)
     changed = [field for field, value in values.items() if getattr(organisation, field) != value]
     before = {} if organisation.pk is None else {f: getattr(organisation, f) for f in changed}
     for field in changed:

@@ -4,6 +4,10 @@ from django.core.exceptions import ValidationError
 from organisations import identifiers
 from organisations.models import Organisation
 
+CCEW_FORM = (
+    "Enter a charity number of 6 or 7 digits, like 1123456, or a linked charity's, like 1125485-20."
+)
+
 
 def error_message(validate, *args) -> str:
     with pytest.raises(ValidationError) as raised:
@@ -39,10 +43,26 @@ def test_it_accepts_a_charity_number(value, regulator):
 @pytest.mark.parametrize(
     ("value", "regulator", "message"),
     [
-        ("12345", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
-        ("11234567", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
-        ("SC012345", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
-        ("١١٢٣٤٥٦", "CCEW", "Enter a charity number of 6 or 7 digits, like 1123456."),
+        (
+            "12345",
+            "CCEW",
+            CCEW_FORM,
+        ),
+        (
+            "11234567",
+            "CCEW",
+            CCEW_FORM,
+        ),
+        (
+            "SC012345",
+            "CCEW",
+            CCEW_FORM,
+        ),
+        (
+            "١١٢٣٤٥٦",
+            "CCEW",
+            CCEW_FORM,
+        ),
         (
             "1123456",
             "OSCR",
@@ -71,19 +91,69 @@ def test_it_rejects_a_malformed_charity_number(value, regulator, message):
     assert error_message(identifiers.validate_charity_number, value, regulator) == message
 
 
-@pytest.mark.parametrize("value", ["01234567", "SC123456", "NI123456", "OC301234"])
+# Real numbers (docs/registers.md): registered societies' IP…R, RS…, SP…RS; R0 in Northern
+# Ireland; charitable incorporated organisations' CE… and CS….
+@pytest.mark.parametrize(
+    "value",
+    [
+        *("01234567", "SC123456", "NI123456", "OC301234", "IP28116R", "R0000316"),
+        *("RS007856", "SP2048RS", "CE003184", "CS000123", "IP30087R"),
+    ],
+)
 def test_it_accepts_a_company_number(value):
     identifiers.validate_company_number(value)
 
 
 @pytest.mark.parametrize(
-    "value", ["1234567", "123456789", "S1234567", "SC12345", "１２３４５６７８"]
+    "value", ["1234567", "123456789", "S1234567", "SC1234567", "SC-12345", "１２３４５６７８"]
 )
 def test_it_rejects_a_malformed_company_number(value):
     assert error_message(identifiers.validate_company_number, value) == (
-        "Enter a Companies House number of 8 digits, like 01234567, "
-        "or 2 letters and 6 digits, like SC123456."
+        "Enter a Companies House number of up to 8 digits, like 01234567, "
+        "or 2 letters and up to 6 letters or digits, like SC123456 or IP28116R."
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "regulator", "stored"),
+    [
+        ("100002", "CCNI", "NIC100002"),
+        ("NIC100002", "CCNI", "NIC100002"),
+        ("1125485-20", "CCEW", "1125485-20"),
+        ("206658", "CCEW", "206658"),
+    ],
+)
+def test_a_charity_number_is_stored_in_one_form(value, regulator, stored):
+    assert identifiers.normalise_charity_number(value, regulator) == stored
+    identifiers.validate_charity_number(stored, regulator)
+
+
+@pytest.mark.parametrize(
+    ("number", "regulator"),
+    [
+        *(("100002", "CCNI"), ("109804", "CCNI"), ("206658", "CCEW"), ("1123456", "CCEW")),
+        *(("1125485-20", "CCEW"), ("SC045458", "OSCR"), ("NIC100002", "CCNI")),
+    ],
+)
+def test_a_charity_numbers_form_names_its_regulator(number, regulator):
+    assert identifiers.regulator_of(number) == regulator
+
+
+def test_a_short_company_number_is_padded_to_eight_digits():
+    assert identifiers.normalise_company_number(" 1234567 ") == "01234567"
+    assert identifiers.normalise_company_number("ip28116r") == "IP28116R"
+
+
+def test_an_organisation_has_its_org_ids():
+    found = Organisation(
+        name="Both",
+        kind=Organisation.Kind.CHARITY,
+        ods_code="QWE",
+        charity_number="NIC100002",
+        charity_regulator="CCNI",
+        company_number="NI631949",
+    ).org_ids
+    assert found == ["GB-NHS-QWE", "GB-NIC-100002", "GB-COH-NI631949"]
 
 
 @pytest.mark.parametrize(
@@ -123,10 +193,10 @@ def test_full_clean_puts_a_bad_ods_code_on_its_field():
 
 @pytest.mark.django_db
 def test_full_clean_puts_a_bad_company_number_on_its_field():
-    assert field_errors(organisation(company_number="1234567")) == {
+    assert field_errors(organisation(company_number="S1234567")) == {
         "company_number": [
-            "Enter a Companies House number of 8 digits, like 01234567, "
-            "or 2 letters and 6 digits, like SC123456."
+            "Enter a Companies House number of up to 8 digits, like 01234567, "
+            "or 2 letters and up to 6 letters or digits, like SC123456 or IP28116R."
         ]
     }
 

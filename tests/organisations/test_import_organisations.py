@@ -142,7 +142,8 @@ def test_it_rejects_a_malformed_charity_number(write_csv):
 
     assert stdout == "Created 0, updated 0, rejected 1.\n"
     assert stderr == (
-        "line 2: charity_number: Enter a charity number of 6 or 7 digits, like 1123456.\n"
+        "line 2: charity_number: Enter a charity number of 6 or 7 digits, like 1123456, "
+        "or a linked charity's, like 1125485-20.\n"
     )
     assert not Organisation.objects.exists()
 
@@ -162,14 +163,15 @@ def test_it_rejects_a_row_with_neither_an_ods_code_nor_a_charity_number(write_cs
 
     assert stdout == "Created 0, updated 0, rejected 1.\n"
     assert stderr == (
-        "line 2: ods_code: Enter an ODS code or a charity number to identify the organisation.\n"
+        "line 2: ods_code: Enter an ODS code, a charity number or a company number to "
+        "identify the organisation.\n"
     )
 
 
 def test_it_stops_when_a_required_column_is_missing(write_csv):
-    path = write_csv("ods_code,name\nQWE,NHS South West London ICB\n")
+    path = write_csv("ods_code,region\nQWE,London\n")
 
-    with pytest.raises(CommandError, match="region"):
+    with pytest.raises(CommandError, match="name"):
         run_import(path)
 
     assert not Organisation.objects.exists()
