@@ -83,11 +83,12 @@ ASSESSMENT_DUE_DAYS = (7, 1)
 ACTION_DUE_DAYS = 3
 
 # Sent even to people who turned reminders off: the one request to complete an assessment
-# when a review opens, and the lead commissioner's copy of a partner's overdue assessment.
+# when a review opens, the lead commissioner's copy of a partner's overdue assessment, and
+# each step of a concern (the other side waits on it).
 ESSENTIAL_TEXT = (
-    "We always send two emails: the request to complete your organisation’s self-assessment "
-    "when a review opens and, if you act for the lead commissioner, word that a partner’s "
-    "self-assessment is more than a week overdue."
+    "We always send the request to complete your organisation’s self-assessment when a "
+    "review opens; if you act for the lead commissioner, word that a partner’s "
+    "self-assessment is more than a week overdue; and every email about a concern."
 )
 
 
