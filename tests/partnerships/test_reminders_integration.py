@@ -534,3 +534,54 @@ def test_the_sweep_runs_behind_a_backlog_of_sends(env, redis, smtp, tmp_path):
         sweeper.stop()
     assert client.llen("celery") >= 60  # the backlog is untouched; the new sends joined it
     assert not smtp.received
+
+
+def overdue_concerns(count: int) -> set[str]:
+    """`count` concerns their lead commissioner has not acknowledged in time, in one ICB
+    area with a VCSE partnership lead, and one platform admin: two escalations each."""
+    from partnerships.models import Concern
+
+    framework, _ = Framework.objects.get_or_create(
+        name="Reminder tests", version="1", defaults={"source": "tests", "published": True}
+    )
+    icb = Organisation.objects.create(name="Concern ICB", kind=Organisation.Kind.ICB)
+    charity = Organisation.objects.create(name="Concern charity", kind=Organisation.Kind.CHARITY)
+    lead = User.objects.create(email="vcse-lead@remind.example", password="!")
+    Membership.objects.create(
+        user=lead, organisation=icb, role=Membership.Role.VIEWER, vcse_partnership_lead=True
+    )
+    User.objects.create(email="admin@remind.example", password="!", is_staff=True)
+    today = timezone.localdate()
+    for n in range(count):
+        partnership = Partnership.objects.create(
+            name=f"Concerned {n}", kind="grant", framework=framework, icb=icb
+        )
+        Participant.objects.create(
+            partnership=partnership, organisation=icb, role=Participant.Role.LEAD_COMMISSIONER
+        )
+        Participant.objects.create(
+            partnership=partnership, organisation=charity, role=Participant.Role.VCSE_PARTNER
+        )
+        Concern.objects.create(
+            partnership=partnership,
+            organisation=charity,
+            what_happened="Late again.",
+            would_like="Pay on time.",
+            visibility="lead",
+            acknowledge_by=today - datetime.timedelta(days=2),
+            respond_by=today + datetime.timedelta(days=10),
+        )
+    return {"vcse-lead@remind.example", "admin@remind.example"}
+
+
+def test_overdue_concerns_escalate_once_however_many_sweeps(worker, env, redis, smtp):
+    people = overdue_concerns(20)
+    worker.start()
+    first, second = sweep_by_hand(env), sweep_by_hand(env)
+    outputs = [process.communicate(timeout=WAIT)[0] for process in (first, second)]
+    assert all(process.returncode == 0 for process in (first, second)), outputs
+    sweep(env)  # and a third, later
+    smtp.wait_for(40, timeout=WAIT)
+    wait_until(all_sent(40), what="every escalation marked sent", logs=[worker.log])
+    assert set(Reminder.objects.values_list("kind", flat=True)) == {"concern_escalated"}
+    assert_each_received_once(smtp, sorted(people) * 20)
