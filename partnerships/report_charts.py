@@ -5,8 +5,10 @@ the same markup goes into the PDF.
 """
 
 import itertools
+import math
 
 SCALE_MIN, SCALE_MAX = 1, 5
+MAX_QUARTER_LABELS = 8
 
 
 def _scale(value, low, high, start, end):
@@ -30,8 +32,9 @@ def principle_bars(rows, *, width=640, row_height=34, label_width=250):
         spread = None
         if lowest is not None and highest is not None:
             spread = {"x1": x(lowest), "x2": x(highest), "y": y + 9}
-        # The figure goes beyond both the bar and the spread line, clear of each.
-        note_x = max(bar["end"] if bar else left, spread["x2"] if spread else left) + 6
+        # The figure sits under the end of its bar, clear of the spread line through the bar
+        # and of the axis's edge however far the spread reaches.
+        note_x = bar["end"] if bar else left
         bars.append(
             {
                 "label": label,
@@ -127,11 +130,15 @@ def quarter_lines(labels, series, *, width=640, height=300, left=40, right=60, t
     for above, below in itertools.pairwise(ends):
         if above[0] == below[0] and below[1] - above[1] < 13:
             below[1] = above[1] + 13
+    # Every quarter has its tick; at most about eight have their label, so they never meet.
+    every = math.ceil(len(labels) / MAX_QUARTER_LABELS) or 1
     return {
         "width": width,
         "height": height,
         "lines": lines,
-        "ticks": [{"x": x(i), "label": label} for i, label in enumerate(labels)],
+        "ticks": [
+            {"x": x(i), "label": label if i % every == 0 else ""} for i, label in enumerate(labels)
+        ],
         "levels": [{"y": y(v), "label": str(v)} for v in range(SCALE_MIN, SCALE_MAX + 1)],
         "left": left,
         "right": width - right,

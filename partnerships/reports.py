@@ -338,6 +338,10 @@ class Gap:
         return scoring.gap_flag_for(self.gap)
 
 
+# Quarters in each part of the PDF's trend table: what fits across A4 beside the names.
+PDF_TREND_QUARTERS = 8
+
+
 @dataclass(frozen=True)
 class QuarterTrend:
     year: int
@@ -480,9 +484,22 @@ class Report:
     @property
     def trend_rows(self) -> list[tuple[int, str, list[Decimal | None]]]:
         """The trend a principle a row, for the table beside the chart."""
+        return self._trend_rows(self.quarters)
+
+    def _trend_rows(self, quarters):
         return [
-            (number, name, [quarter.scores[i] for quarter in self.quarters])
+            (number, name, [quarter.scores[i] for quarter in quarters])
             for i, (number, name) in enumerate(self.principles)
+        ]
+
+    @property
+    def trend_parts(self) -> list[dict]:
+        """The trend table in parts of a few quarters each, so that every part fits the
+        width of an A4 page in the PDF (the page itself scrolls one table sideways)."""
+        size = PDF_TREND_QUARTERS
+        return [
+            {"quarters": part, "rows": self._trend_rows(part)}
+            for part in (self.quarters[i : i + size] for i in range(0, len(self.quarters), size))
         ]
 
 

@@ -229,6 +229,11 @@ def _partnership_context(request, partnership) -> dict:
     context |= {
         "result": result,
         "trend": trend,
+        "trend_whole": _trend_part(trend, 0, len(trend.labels)),
+        "trend_parts": [
+            _trend_part(trend, start, start + reports.PDF_TREND_QUARTERS)
+            for start in range(0, len(trend.labels), reports.PDF_TREND_QUARTERS)
+        ],
         "health_check": health,
         "rows": [(p, entries.get(p.number)) for p in principles],
         "radar": charts.radar(
@@ -255,6 +260,18 @@ def _partnership_context(request, partnership) -> dict:
         ],
     }
     return context
+
+
+def _trend_part(trend, start, end) -> dict:
+    """Some of the reviews of a trend: the PDF prints a few to a table, to fit across A4."""
+    return {
+        "labels": trend.labels[start:end],
+        "index": trend.index[start:end],
+        "principles": [
+            {"number": p.number, "name": p.name, "scores": p.scores[start:end]}
+            for p in trend.principles
+        ],
+    }
 
 
 def partnership_report(request, code):
