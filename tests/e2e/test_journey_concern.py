@@ -5,7 +5,8 @@ alliance on Proportionality, for the lead commissioner's eyes only. Rhys, of the
 another partner, cannot open it (404). Priya, the lead commissioner, finds it on her
 dashboard, acknowledges it and answers it; Grace closes it, satisfied. The emails go
 through a real SMTP server on loopback (aiosmtpd, as the reminder tests use): each step's
-one email arrives once. Every page is checked with axe, at 320 px and with text at 200%.
+one email arrives once. Every page is checked with axe, at 320 px and with text at 200%;
+the journey runs with a mouse and with the keyboard alone.
 """
 
 import pytest
@@ -17,6 +18,7 @@ from partnerships.models import Concern, Partnership
 from tests.partnerships.smtp_sink import SmtpSink
 
 from .conftest import check_page, screenshot, signed_in
+from .people import Person
 
 GRACE = "grace.mensah@northdalecarers.example"
 PRIYA = "priya.shah@northvalley-icb.example"
@@ -34,42 +36,57 @@ def smtp(settings):
     sink.stop()
 
 
-def _as(browser, live_server, email) -> Page:
+def _as(browser, live_server, email, keyboard=False) -> Person:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(10_000)
     signed_in(context, live_server, User.objects.get(email=email))
-    return context.new_page()
+    return Person(context.new_page(), keyboard=keyboard)
+
+
+def _select(person: Person, locator, label: str) -> None:
+    """Chooses an option of a select: with the keyboard, by typing its first letters."""
+    if person.keyboard:
+        person.tab_to(locator)
+        person.page.keyboard.type(label[:4])
+    else:
+        locator.select_option(label=label)
 
 
 def _heading(page: Page):
     return page.get_by_role("heading", level=1)
 
 
-def test_a_concern_is_raised_answered_and_closed(browser, live_server, demo_data, smtp):
+@pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
+def test_a_concern_is_raised_answered_and_closed(browser, live_server, demo_data, smtp, keyboard):
     alliance = Partnership.objects.get(name=PARTNERSHIPS["alliance"]["name"])
+    how = "keyboard" if keyboard else "mouse"
 
     # Grace raises it from the partnership page.
-    grace = _as(browser, live_server, GRACE)
+    raiser = _as(browser, live_server, GRACE, keyboard)
+    grace = raiser.page
     grace.goto(f"/partnerships/{alliance.code}/")
-    grace.get_by_role("link", name="View or raise concerns").click()
+    raiser.follow(grace.get_by_role("link", name="View or raise concerns"))
     expect(_heading(grace)).to_have_text("Concerns")
     check_page(grace)
-    grace.get_by_role("button", name="Raise a concern").click()
+    raiser.follow(grace.get_by_role("button", name="Raise a concern"))
     expect(_heading(grace)).to_have_text("Raise a concern")
     expect(grace.get_by_test_id("concern-accountability")).to_contain_text(
         "raised in your organisation’s name (Northdale Carers Centre), not anonymously"
     )
-    grace.get_by_role("button", name="Raise the concern").click()  # empty first
+    raiser.follow(grace.get_by_role("button", name="Raise the concern"))  # empty first
     expect(grace.locator(".govuk-error-summary")).to_contain_text("Enter what happened")
     check_page(grace)
-    grace.get_by_label("Which principle does it touch? (optional)").select_option(
-        label="5. Proportionality"
+    principle = grace.get_by_label("Which principle does it touch? (optional)")
+    _select(raiser, principle, "5. Proportionality")
+    expect(principle).to_have_value(str(alliance.framework.principles.get(number=5).pk))
+    raiser.type(grace.get_by_label("What happened?"), WHAT_HAPPENED)
+    raiser.type(grace.get_by_label("What would you like to happen?"), "The four-page template.")
+    raiser.choose(
+        grace.get_by_role("group", name="Who may see it?"),
+        "The lead commissioner and platform admins only",
     )
-    grace.get_by_label("What happened?").fill(WHAT_HAPPENED)
-    grace.get_by_label("What would you like to happen?").fill("The four-page template back.")
-    grace.get_by_label("The lead commissioner and platform admins only").check()
-    screenshot(grace, "concern-raise")
-    grace.get_by_role("button", name="Raise the concern").click()
+    screenshot(grace, f"concern-raise-{how}")
+    raiser.follow(grace.get_by_role("button", name="Raise the concern"))
     expect(_heading(grace)).to_have_text("Concern raised by Northdale Carers Centre")
     expect(grace.get_by_text("Your concern is raised.")).to_be_visible()
     check_page(grace)
@@ -77,42 +94,47 @@ def test_a_concern_is_raised_answered_and_closed(browser, live_server, demo_data
     concern_url = f"/partnerships/{alliance.code}/concerns/{concern.code}/"
 
     # Rhys, of another partner, cannot open a concern for the lead only.
-    rhys = _as(browser, live_server, RHYS)
+    rhys = _as(browser, live_server, RHYS).page
     assert rhys.goto(concern_url).status == 404
 
     # Priya acknowledges it, then answers it.
-    priya = _as(browser, live_server, PRIYA)
+    lead = _as(browser, live_server, PRIYA, keyboard)
+    priya = lead.page
     priya.goto("/")
     expect(priya.get_by_role("heading", name="Concerns awaiting your answer")).to_be_visible()
     check_page(priya)
-    priya.get_by_role(
-        "link", name=f"{alliance.name}: Northdale Carers Centre’s concern about Proportionality"
-    ).click()
-    priya.get_by_role("button", name="Acknowledge the concern").click()
+    lead.follow(
+        priya.get_by_role(
+            "link", name=f"{alliance.name}: Northdale Carers Centre’s concern about Proportionality"
+        )
+    )
+    lead.follow(priya.get_by_role("button", name="Acknowledge the concern"))
     expect(priya.get_by_text("The concern is acknowledged.")).to_be_visible()
     check_page(priya)
-    priya.get_by_role("button", name="Answer the concern").click()
+    lead.follow(priya.get_by_role("button", name="Answer the concern"))
     expect(_heading(priya)).to_have_text("Answer the concern")
-    priya.get_by_role("button", name="Send the response").click()  # empty first
+    lead.follow(priya.get_by_role("button", name="Send the response"))  # empty first
     expect(priya.locator(".govuk-error-summary")).to_contain_text("Enter your response")
     check_page(priya)
-    priya.get_by_label("Your response").fill(RESPONSE)
-    priya.get_by_role("button", name="Send the response").click()
+    lead.type(priya.get_by_label("Your response"), RESPONSE)
+    lead.follow(priya.get_by_role("button", name="Send the response"))
     expect(priya.get_by_text("Your response is sent to Northdale Carers Centre.")).to_be_visible()
 
     # Grace closes it, satisfied.
     grace.goto(concern_url)
     expect(grace.get_by_text(RESPONSE)).to_be_visible()
-    grace.get_by_role("button", name="Close the concern").click()
+    raiser.follow(grace.get_by_role("button", name="Close the concern"))
     expect(_heading(grace)).to_have_text("Close the concern")
     check_page(grace)
-    grace.get_by_label("Yes, satisfied").check()
-    grace.get_by_label("In a sentence, why?").fill("The shorter template is agreed.")
-    grace.get_by_role("button", name="Close the concern").click()
+    raiser.choose(
+        grace.get_by_role("group", name="Are you satisfied with the response?"), "Yes, satisfied"
+    )
+    raiser.type(grace.get_by_label("In a sentence, why?"), "The shorter template is agreed.")
+    raiser.follow(grace.get_by_role("button", name="Close the concern"))
     expect(grace.get_by_text("The concern is closed.")).to_be_visible()
     expect(grace.get_by_test_id("concern-state")).to_contain_text("Closed: satisfied")
     check_page(grace)
-    screenshot(grace, "concern-closed")
+    screenshot(grace, f"concern-closed-{how}")
 
     # One email per step, each to the other side, each once.
     received = sorted((m.to, " ".join(m.subject.split())) for m in smtp.received)
