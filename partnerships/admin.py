@@ -44,7 +44,8 @@ class ReviewAdmin(admin.ModelAdmin):
     search_fields = ["partnership__name"]
     date_hierarchy = "opened_on"
     list_select_related = ["partnership"]
-    readonly_fields = ["code"]
+    # The lead chooses who sees the answers when opening; respondents were told it.
+    readonly_fields = ["code", "visibility"]
 
 
 class RatingInline(admin.TabularInline):
