@@ -56,6 +56,8 @@ static/build/.built: node_modules/.installed $(wildcard static/src/*)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
 		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map static/build/js/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/build/assets/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js static/build/js/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css static/build/css/
 	cp static/src/*.mjs static/build/js/
 	cp static/src/favicon.svg static/build/
 	touch $@

@@ -15,6 +15,11 @@ urlpatterns = [
     path("<uuid:code>/edit/", partnerships.partnership_edit, name="edit"),
     path("<uuid:code>/partners/", partnerships.participant_list, name="participants"),
     path(
+        "<uuid:code>/partners/search/",
+        partnerships.organisation_search,
+        name="organisation_search",
+    ),
+    path(
         "<uuid:code>/partners/<uuid:participant_code>/remove/",
         partnerships.participant_remove,
         name="participant_remove",

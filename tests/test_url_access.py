@@ -90,6 +90,7 @@ def _url(name, world):
         "partnerships:detail": {"code": partnership.code},
         "partnerships:edit": {"code": partnership.code},
         "partnerships:participants": {"code": partnership.code},
+        "partnerships:organisation_search": {"code": partnership.code},
         "partnerships:participant_remove": {
             "code": partnership.code,
             "participant_code": Participant.objects.get(
@@ -183,6 +184,11 @@ CASES = {
     "partnerships:create": ("get", {ANON: 302, "alice": 403, "bob": 403, "carol": 200}),
     "partnerships:detail": ("get", {ANON: 302, "dan": 404, "bob": 200, "carol": 200}),
     "partnerships:edit": ("get", {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200}),
+    # The add-partner page's search, as JSON for its autocomplete: as the page itself.
+    "partnerships:organisation_search": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
     "partnerships:participants": (
         "get",
         {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},

@@ -175,7 +175,7 @@ class ParticipantAddForm(forms.Form):
     )
     joined_on = DateField(label="Date it joined")
 
-    def __init__(self, *args, partnership: Partnership, search: str = "", **kwargs):
+    def __init__(self, *args, partnership: Partnership, search: str = "", chosen="", **kwargs):
         super().__init__(*args, **kwargs)
         current = [p.organisation_id for p in partnership.current_participants()]
         eligible = Organisation.objects.exclude(pk__in=current)
@@ -184,17 +184,23 @@ class ParticipantAddForm(forms.Form):
         found = list(eligible.search(search)[: SEARCH_LIMIT + 1])
         self.searched, self.more = bool(search), len(found) > SEARCH_LIMIT
         self.matches = offered = found[:SEARCH_LIMIT]
-        chosen = self.data.get("organisation") if self.is_bound else None
-        if chosen and all(str(o.code) != chosen for o in offered):
-            offered = offered + list(eligible.filter(code__in=_uuids([chosen])))
+        posted = self.data.get("organisation") if self.is_bound else None
+        if posted and all(str(o.code) != posted for o in offered):
+            offered = offered + list(eligible.filter(code__in=_uuids([posted])))
         # Offered: the matches only; accepted: any organisation not yet a partner.
         field.choices = [(str(o.code), _described(o)) for o in offered]
         if not offered:
             field.help_text = "Search for the organisation above, then select it here."
+        # Chosen in the autocomplete: found, and selected already.
+        if any(str(o.code) == chosen for o in self.matches):
+            self.initial["organisation"] = chosen
         # The lead commissioner is chosen when the partnership is registered.
         roles = [c for c in Participant.Role.choices if c[0] != Participant.Role.LEAD_COMMISSIONER]
         self.fields["role"].choices = [("", "Select a role"), *roles]
         self.helper = gds_helper(self)
+
+    def labels(self) -> list[str]:
+        return [_described(organisation) for organisation in self.matches]
 
 
 def _uuids(values) -> list[uuid.UUID]:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -124,7 +125,12 @@ def participant_list(request, code):
     require_manage(request.user, partnership)
     # Search, then choose: the search is in the address, so an add that fails keeps it.
     search = OrganisationSearchForm(request.GET)
-    form = ParticipantAddForm(request.POST or None, partnership=partnership, search=search.text())
+    form = ParticipantAddForm(
+        request.POST or None,
+        partnership=partnership,
+        search=search.text(),
+        chosen=request.GET.get("chosen", ""),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_add(
@@ -143,6 +149,19 @@ def participant_list(request, code):
         "partnerships/participant_list.html",
         {"partnership": partnership, "participants": participants, "form": form, "search": search},
     )
+
+
+def organisation_search(request, code):
+    """The add-partner search as JSON, for the page's autocomplete: what the page would offer."""
+    partnership = get_partnership(request, code)
+    require_manage(request.user, partnership)
+    search = OrganisationSearchForm(request.GET)
+    form = ParticipantAddForm(partnership=partnership, search=search.text())
+    results = [
+        {"code": str(organisation.code), "name": organisation.name, "label": label}
+        for organisation, label in zip(form.matches, form.labels(), strict=True)
+    ]
+    return JsonResponse({"results": results, "more": form.more})
 
 
 @require_POST

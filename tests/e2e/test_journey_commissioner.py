@@ -119,6 +119,7 @@ def test_a_lead_commissioner_runs_a_review(page: Page, live_server, demo_data):
     # Among thousands, each is found by part of its name first, then chosen.
     for key, role in PARTNERS:
         page.get_by_label("Find the organisation").fill(_organisation(key)[:12].lower())
+        page.keyboard.press("Escape")  # the autocomplete's list closes: search in full
         page.get_by_role("button", name="Search").click()
         expect(page.get_by_test_id("matches")).to_contain_text("not yet in the partnership")
         page.get_by_role("radio", name=f"{_organisation(key)} (").check()

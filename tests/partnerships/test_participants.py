@@ -195,3 +195,46 @@ def test_it_refuses_an_organisation_code_that_is_not_there(client, carol, partne
         response = client.post(_url(partnership), {"organisation": value, "role": "other"})
         assert response.status_code == 200
         assert partnership.participants.count() == 2
+
+
+def _json_search(client, partnership, text):
+    url = reverse("partnerships:organisation_search", kwargs={"code": partnership.code})
+    return client.get(url, {"q": text})
+
+
+def test_its_search_answers_the_autocomplete_with_what_the_page_offers(
+    client, carol, partnership, council, charity
+):
+    client.force_login(carol)
+    response = _json_search(client, partnership, "council")
+    assert response.status_code == 200
+    assert response.json() == {
+        "results": [
+            {
+                "code": str(council.code),
+                "name": "Valley Council",
+                "label": "Valley Council (Local authority)",
+            }
+        ],
+        "more": False,
+    }
+    assert _json_search(client, partnership, "Riverside").json()["results"] == []
+    assert _json_search(client, partnership, "").json()["results"] == []
+
+
+def test_its_search_hides_from_outsiders_and_requires_role(client, dan, bob, partnership):
+    client.force_login(dan)
+    assert _json_search(client, partnership, "council").status_code == 404
+    client.force_login(bob)
+    assert _json_search(client, partnership, "council").status_code == 403
+
+
+def test_an_organisation_chosen_in_the_autocomplete_comes_selected(
+    client, carol, partnership, council
+):
+    client.force_login(carol)
+    page = client.get(_url(partnership), {"q": "Valley Council", "chosen": str(council.code)})
+    assert re.search(rf'value="{council.code}"\s+checked', page.text)
+    # A code that the search did not find selects nothing.
+    page = client.get(_url(partnership), {"q": "nothing", "chosen": str(council.code)})
+    assert "checked" not in page.text.split('id="add"', 1)[1]
