@@ -73,14 +73,23 @@ ORG_ID_PREFIX = {"CCEW": "GB-CHC", "OSCR": "GB-SC", "CCNI": "GB-NIC"}
 def org_ids(organisation) -> list[str]:
     """The organisation's org-id identifiers: the NHS scheme for an ODS code, GB-CHC,
     GB-SC or GB-NIC for its charity number (CCNI's without "NIC"), GB-COH for its company."""
+    return org_ids_of(
+        organisation.ods_code,
+        organisation.charity_number,
+        organisation.charity_regulator,
+        organisation.company_number,
+    )
+
+
+def org_ids_of(ods_code: str, charity_number: str, regulator: str, company: str) -> list[str]:
+    """org_ids from the stored values, for files that read them without a model instance."""
     found = []
-    if organisation.ods_code:
-        found.append(f"GB-NHS-{organisation.ods_code}")
-    if organisation.charity_number and organisation.charity_regulator in ORG_ID_PREFIX:
-        number = organisation.charity_number.removeprefix("NIC")
-        found.append(f"{ORG_ID_PREFIX[organisation.charity_regulator]}-{number}")
-    if organisation.company_number:
-        found.append(f"GB-COH-{organisation.company_number}")
+    if ods_code:
+        found.append(f"GB-NHS-{ods_code}")
+    if charity_number and regulator in ORG_ID_PREFIX:
+        found.append(f"{ORG_ID_PREFIX[regulator]}-{charity_number.removeprefix('NIC')}")
+    if company:
+        found.append(f"GB-COH-{company}")
     return found
 
 

@@ -107,6 +107,12 @@ ORGANISATIONS = (
     Column("company_number", "Company number", "Its Companies House number."),
     Column("nhs_region", "NHS region", "Its NHS region."),
     Column("income_band", "Income band", "A charity's income band (NCVO's bands)."),
+    Column(
+        "org_ids",
+        "Org-id identifiers",
+        "Its org-id.guide identifiers, separated by semicolons: GB-NHS- (ODS code), GB-CHC-, "
+        "GB-SC-, GB-NIC- (charity number), GB-COH- (company number).",
+    ),
 )
 
 REVIEWS = (

@@ -35,6 +35,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from organisations import identifiers
 from organisations.models import Organisation, Side
 from partnerships import export_columns, reports, scoring
 from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
@@ -240,7 +241,9 @@ def _organisations_sheet(user, filters):
                 "organisation__income_band",
             )
         )
-        return participants.iterator(chunk_size=CHUNK)
+        for row in participants.iterator(chunk_size=CHUNK):
+            # ODS code, charity number, regulator and company number, as listed above.
+            yield (*row, "; ".join(identifiers.org_ids_of(*row[9:13])))
 
     return Sheet("organisations", "Organisations", columns, rows)
 

@@ -34,7 +34,7 @@ COLUMNS = {
     "next_review_due,current_partners",
     "organisations": "partnership_id,partnership,organisation_id,organisation,organisation_type,"
     "side,role,joined_on,left_on,ods_code,charity_number,charity_regulator,company_number,"
-    "nhs_region,income_band",
+    "nhs_region,income_band,org_ids",
     "ratings": "partnership_id,partnership,review_id,review_closed_on,organisation_id,"
     "organisation,side,principle_number,principle,statement_number,statement,score,dont_know",
     "actions": "partnership_id,partnership,action_id,description,principle_number,principle,"
@@ -480,3 +480,10 @@ def test_a_repeated_build_changes_nothing(carol, seeded, settings, tmp_path):
 def test_file_names_are_safe(settings):
     name = exports.filename('../"Evil"\r\nname\\é', extension="pdf", on=datetime.date(2026, 4, 1))
     assert name == "partnership-health-evil-namee-2026-04-01.pdf"
+
+
+def test_the_organisations_file_gives_each_its_org_ids(client, ada, seeded):
+    rows = _rows(_csv(client, ada, "organisations")[1])
+    by_name = {row["organisation"]: row["org_ids"] for row in rows}
+    assert by_name["NHS North Valley ICB"] == "GB-NHS-QNV"
+    assert by_name["Riverside Mind"] == "GB-CHC-1123456"
