@@ -320,3 +320,11 @@ def test_the_report_of_a_successor_includes_a_predecessor_not_yet_carried_out(
 
     assert response.context["report"].partnerships == 1
     assert "inherited from NHS North Valley ICB (until 31 March 2030)" in response.text
+
+
+def test_a_closed_review_keeps_the_names_of_then(client, ada, handed_over, closed_review):
+    client.force_login(ada)
+    kwargs = {"code": closed_review.partnership.code, "review_code": closed_review.code}
+    for name in ("partnerships:review_detail", "partnerships:review_results"):
+        page = client.get(reverse(name, kwargs=kwargs)).text
+        assert "NHS North Valley ICB (until 31 March 2026)" in page, name
