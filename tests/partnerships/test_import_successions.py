@@ -162,3 +162,36 @@ def test_a_seed_scale_world_is_carried_through():
         for review in Review.objects.filter(state=Review.State.CLOSED)
         for a in review.assessments.all()
     )
+
+
+def test_the_charity_commissions_register_of_mergers_is_read_as_published(partnership):
+    """Of the register's charities, only those here are recorded; the rest are counted."""
+    fund = Organisation.objects.create(
+        name="Louise Willgrass Tsunami Fund",
+        kind=Organisation.Kind.CHARITY,
+        charity_regulator="CCEW",
+        charity_number="1108629",
+    )
+    linked = Organisation.objects.create(
+        name="Neuroradiology Fund Charity",
+        kind=Organisation.Kind.CHARITY,
+        charity_regulator="CCEW",
+        charity_number="1160024-29",
+    )
+    mergers = FIXTURES / "registers" / "ccew-register-of-mergers-sample.csv"
+
+    stdout, stderr = run("import_successions", mergers)
+
+    assert stderr == ""
+    assert stdout.startswith("Recorded 2, updated 0, unchanged 0, rejected 0, ")
+    assert stdout.endswith(" not of organisations here; carried out 2 due by today.\n")
+    fund.refresh_from_db()
+    assert fund.active_to == datetime.date(2008, 3, 11)
+    assert (fund.successor.charity_number, fund.successor.name) == (
+        "1121649",
+        "Louise Willgrass Tsunami Fund",
+    )
+    linked.refresh_from_db()
+    assert linked.successor.charity_number == "1160024"  # its main charity
+    again, _ = run("import_successions", mergers)
+    assert again.startswith("Recorded 0, updated 0, unchanged 2, rejected 0, ")

@@ -8,6 +8,13 @@ required; successor_name and successor_region_inferred name and place a successo
 not exist yet (it is made with the predecessor's kind, from the date); predecessor_name and
 other columns are ignored. A dissolution leaves successor_ods_code blank.
 
+The Charity Commission's register of mergers is read as it is published too
+(transferor_regno, transferor_subno, transferee_regno, transferee_subno, transferee_name,
+date_property_transferred, date_merger_registered): each line a merger of the transferor
+into the transferee, on the day the property was transferred (else the day the merger was
+registered). The register lists every merger in England and Wales: a transferor that is not
+an organisation here is counted and left, not reported.
+
 One line per predecessor and successor: a predecessor on several lines splits between them.
 The predecessor must exist already (import it with import_organisations first). Each
 predecessor is recorded on its own: a bad line is reported on stderr as `line N: field:
@@ -45,13 +52,14 @@ class Command(BaseCommand):
         parser.add_argument("file", help="path to the CSV file")
 
     def handle(self, *args, file, **options):
-        counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0, "not here": 0}
         groups = {}
         try:
             with open(file, encoding="utf-8-sig", newline="") as csv_file:
                 reader = csv.DictReader(csv_file)
                 columns = [name.strip().lower() for name in reader.fieldnames or []]
-                for column in REQUIRED_COLUMNS:
+                mergers = set(CCEW_MERGER_COLUMNS) <= set(columns)
+                for column in [] if mergers else REQUIRED_COLUMNS:
                     if column not in columns:
                         raise CommandError(
                             f"{file} has no “{column}” column. The first line must name "
@@ -62,6 +70,11 @@ class Command(BaseCommand):
                     values = {k: (v or "").strip() for k, v in row.items() if k}
                     if not any(values.values()):
                         continue
+                    if mergers:
+                        values = _from_ccew_merger(values)
+                        if values is None:  # not from a registered charity
+                            counts["not here"] += 1
+                            continue
                     key = identifiers.normalise(values["predecessor_ods_code"])
                     groups.setdefault(key, []).append((reader.line_num, values))
         except OSError as error:
@@ -76,19 +89,24 @@ class Command(BaseCommand):
                 counts["rejected"] += 1
                 self._report(error.line, error.error)
         carried_out = carry_out_due()
+        not_here = f", {counts['not here']} not of organisations here" if counts["not here"] else ""
         self.stdout.write(
             f"Recorded {counts['created']}, updated {counts['updated']}, "
-            f"unchanged {counts['unchanged']}, rejected {counts['rejected']}; "
+            f"unchanged {counts['unchanged']}, rejected {counts['rejected']}{not_here}; "
             f"carried out {carried_out} due by today."
         )
 
     def _record(self, code: str, lines: list) -> str:
         first = lines[0][0]
+        if code.startswith(CHARITY) and _find(code) is None:
+            return "not here"  # the register's other charities are none of ours
         for line, values in lines:
             _check_line(line, values)
         if not code:
             raise _LineError(first, ValidationError({"predecessor_ods_code": "Enter an ODS code."}))
-        predecessor = Organisation.objects.filter(ods_code=code).first()
+        predecessor = _find(code)
+        if predecessor is None and code.startswith(CHARITY):
+            return "not here"
         if predecessor is None:
             raise _LineError(
                 first,
@@ -167,6 +185,16 @@ def _check_line(line: int, values: dict) -> None:
         errors["successor_ods_code"] = "A dissolution has no successor: leave this blank."
     elif kind != Succession.Kind.DISSOLUTION and not successor:
         errors["successor_ods_code"] = "Enter the successor's ODS code."
+    elif successor == CHARITY:
+        errors["successor_ods_code"] = (
+            "The register gives no charity number for the body it merged into: record this "
+            "succession from the organisation's page."
+        )
+    elif successor.startswith(CHARITY):
+        try:
+            identifiers.validate_charity_number(successor.removeprefix(CHARITY), "CCEW")
+        except ValidationError as error:
+            errors["successor_ods_code"] = error.messages[0]
     elif successor:
         try:
             identifiers.validate_ods_code(successor)
@@ -178,17 +206,21 @@ def _check_line(line: int, values: dict) -> None:
 
 def _successor(code: str, values: dict, predecessor: Organisation, on) -> Organisation:
     """The successor with this ODS code; made from the line when it does not exist yet."""
-    existing = Organisation.objects.filter(ods_code=code).first()
+    existing = _find(code)
     if existing is not None:
         return existing
     region = values.get("successor_region_inferred", "")
     successor = Organisation(
         name=values.get("successor_name", "")[:200],
         kind=predecessor.kind,
-        ods_code=code,
         region=REGIONS.get(region.lower(), region) if region else predecessor.region,
         active_from=on,
     )
+    if code.startswith(CHARITY):
+        successor.charity_regulator = Organisation.Regulator.CCEW
+        successor.charity_number = code.removeprefix(CHARITY)
+    else:
+        successor.ods_code = code
     try:
         successor.full_clean()
     except ValidationError as error:
@@ -205,3 +237,41 @@ def _successor(code: str, values: dict, predecessor: Organisation, on) -> Organi
         changes={"result": "created"},
     )
     return successor
+
+
+# A charity in the Charity Commission's register, as this command keys it.
+CHARITY = "CCEW:"
+CCEW_MERGER_COLUMNS = ["transferor_regno", "transferee_regno", "transferee_name"]
+
+
+def _find(code: str) -> Organisation | None:
+    if code.startswith(CHARITY):
+        return Organisation.objects.filter(
+            charity_regulator=Organisation.Regulator.CCEW,
+            charity_number=code.removeprefix(CHARITY),
+        ).first()
+    return Organisation.objects.filter(ods_code=code).first()
+
+
+def _ccew_number(number: str, subno: str) -> str:
+    """A linked charity's number is its main charity's and its own: 1160024-29; 0 is the
+    main charity itself."""
+    number, subno = number.strip(), (subno or "").strip()
+    return f"{number}-{subno}" if subno not in ("", "0") else number
+
+
+def _from_ccew_merger(values: dict) -> dict | None:
+    """A line of the register of mergers in this command's own columns; None when the
+    transferor is not a registered charity (the register lists those too, without a number)."""
+    if not values.get("transferor_regno"):
+        return None
+    date = values.get("date_property_transferred") or values.get("date_merger_registered", "")
+    return {
+        "predecessor_ods_code": CHARITY
+        + _ccew_number(values["transferor_regno"], values.get("transferor_subno", "")),
+        "successor_ods_code": CHARITY
+        + _ccew_number(values["transferee_regno"], values.get("transferee_subno", "")),
+        "successor_name": values.get("transferee_name", ""),
+        "succession_date": date[:10],
+        "succession_type": Succession.Kind.MERGER,
+    }
