@@ -146,14 +146,36 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Nothing a page shows is kept between requests: pages are made cheap instead. Django's
-# default cache, in each process's memory, serves only what libraries keep for themselves.
+# No page is kept between requests: pages are made cheap instead. Django's default cache, in
+# each process's memory, serves only what libraries keep for themselves. The "frames" cache
+# keeps each signed-in person and their memberships until either changes
+# (organisations/frame.py); every web process must see the same one, so in production it is
+# Redis (CACHE_URL, a database of its own, e.g. redis://127.0.0.1:6379/1). Without CACHE_URL
+# it is one process's memory, right only for one process (the demo's runserver, the tests):
+# so FRAME_CACHE is then off unless DEBUG is on or it is set.
+CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 500},
-    }
+    },
+    "frames": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "frames",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    ),
 }
+FRAME_CACHE = env_bool("FRAME_CACHE", default=bool(CACHE_URL) or DEBUG)
+# Sessions are written to the database and, where that cache is shared, read from it: a
+# sign-out deletes both (organisations.services.sessions_end_for for every session of a
+# person), so no process can find a session that has ended.
+if FRAME_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "frames"
 
 AUTH_USER_MODEL = "organisations.User"
 LOGIN_URL = "login"
@@ -161,7 +183,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "organisations.views_auth.LockoutBackend",  # axes: refuses a locked email address first
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with each signed-in request's person read through their frame.
+    "organisations.backends.FrameBackend",
 ]
 
 # Sessions end after SESSION_IDLE_SECONDS without a request and SESSION_MAX_SECONDS after

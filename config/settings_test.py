@@ -9,6 +9,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/partnership_health")
+# The signed-in frames and sessions kept as in production with CACHE_URL: the tests run in one
+# process, so its memory is the shared cache; tests/conftest.py empties it before each test.
+os.environ.setdefault("FRAME_CACHE", "true")
 
 from .settings import *  # noqa: F403
 

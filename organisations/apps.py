@@ -8,7 +8,7 @@ class OrganisationsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals
 
-        from . import audit
+        from . import audit, frame  # noqa: F401 - frame connects its signal handlers
 
         signals.user_logged_in.connect(audit.on_signed_in, dispatch_uid="audit_signed_in")
         signals.user_login_failed.connect(

@@ -17,11 +17,14 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = list(
-        Membership.objects.filter(user=user)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
+    # Read with the person by organisations.backends.FrameBackend, so kept until they change.
+    memberships = getattr(user, "frame_memberships", None)
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user=user)
+            .select_related("organisation")
+            .order_by("organisation__name")
+        )
     # The rule of partnerships.access.commissioning_organisations, read from the memberships
     # loaded anyway so the header costs one query. Platform admins may register for any NHS
     # organisation (on an empty platform the page itself explains there is none).

@@ -2,10 +2,12 @@ import datetime
 import hashlib
 import re
 import secrets
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -14,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import identifiers
+from . import frame, identifiers
 from .audit import audit, changes_between
 from .email_addresses import canonical_email
 from .models import (
@@ -525,6 +527,7 @@ def user_roles_changed(*, user: User) -> None:
     """Says that the person's roles changed: each of their signed-in sessions works out again,
     on its next request, whether two-factor authentication is needed."""
     User.objects.filter(pk=user.pk).update(roles_version=F("roles_version") + 1)
+    frame.invalidate(user.pk)  # update() sends no signal for the frame's own handlers
 
 
 def _refuse_to_leave_without_admin(membership: Membership) -> None:
@@ -621,6 +624,9 @@ def membership_remove(*, membership: Membership, by: User) -> User:
     return user
 
 
+CACHED_DB_SESSIONS = "django.contrib.sessions.backends.cached_db"
+
+
 @transaction.atomic
 def sessions_end_for(*, user: User) -> int:
     """Deletes every session of the user from the database session store; returns how many.
@@ -639,6 +645,15 @@ def sessions_end_for(*, user: User) -> int:
     ]
     if ended:
         Session.objects.filter(session_key__in=ended).delete()
+        # Where sessions are also kept in the shared cache (config/settings.py), they leave
+        # it too, or a process reading the cache would still find them: now, and again once
+        # the deletion commits, in case a request read the row back in between.
+        if settings.SESSION_ENGINE == CACHED_DB_SESSIONS:
+            prefix = import_module(CACHED_DB_SESSIONS).KEY_PREFIX
+            cache = caches[settings.SESSION_CACHE_ALIAS]
+            keys = [prefix + key for key in ended]
+            cache.delete_many(keys)
+            transaction.on_commit(lambda: cache.delete_many(keys))
     return len(ended)
 
 

@@ -16,6 +16,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -34,6 +35,13 @@ from partnerships.models import (
 from principles.models import Framework
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _empty_frame_cache():
+    """Each test starts with no signed-in frames kept (organisations/frame.py): a database
+    rolled back between tests can give a new person an id an earlier test's person had."""
+    caches["frames"].clear()
 
 
 def make_user(email, organisation=None, role=Membership.Role.EDITOR, **extra):

@@ -60,6 +60,6 @@ def test_it_runs_a_fixed_number_of_queries(client, bob, charity, framework, rows
     assert response.status_code == 200
     assert response.text.count("Partnership ") >= rows
     assert response.text.count("@riverside.example") == rows + 1  # and Bob
-    # Session, user, organisation, membership check, people, partnerships, the people
-    # manager check, navigation.
-    assert len(queries) == 8, [q["sql"] for q in queries]
+    # User, organisation, membership check, people, partnerships, the people manager check,
+    # navigation (the session was kept at sign-in; organisations/frame.py).
+    assert len(queries) == 7, [q["sql"] for q in queries]

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from organisations import services
-from organisations.models import AuditEvent, Invitation, Membership, Organisation, User
+from organisations.models import AuditEvent, Invitation, Membership, Organisation
 from organisations.views_auth import RECOVERY_CODE_COUNT, recovery_code_hash, two_factor_turn_on
 from tests.conftest import PASSWORD, SignedInClient, make_user, sign_in
 
@@ -287,7 +287,8 @@ def _promote_through_the_admin_site(bob, ada):
 
 
 def _make_platform_admin(bob, ada):
-    User.objects.filter(pk=bob.pk).update(is_staff=True)
+    bob.is_staff = True
+    bob.save(update_fields=["is_staff"])  # as the admin site saves a person
 
 
 def _join_as_admin_by_invitation(bob, ada):
