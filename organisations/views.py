@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,9 @@ from .views_auth import password_confirmed
 
 logger = logging.getLogger(__name__)
 
+PEOPLE_PAGE_SIZE = 50  # members, invitations and an organisation's partnerships, a page each
+PEOPLE_FILTER_MAX = 254  # an email address is at most this long
+
 
 def organisation_detail(request, code):
     # Whether it succeeded anyone, and how many of their people wait to join, come with it.
@@ -47,12 +51,22 @@ def organisation_detail(request, code):
     )
     # Partners see the profile; only members and platform admins see the people.
     is_member = request.user.is_staff or organisation.memberships.filter(user=request.user).exists()
-    memberships = organisation.memberships.select_related("user") if is_member else None
-    partnerships = (
+    memberships = (
+        Paginator(
+            organisation.memberships.select_related("user").order_by(
+                "user__first_name", "user__last_name", "user__email", "pk"
+            ),
+            PEOPLE_PAGE_SIZE,
+        ).get_page(_page_number(request, "people_page"))
+        if is_member
+        else None
+    )
+    partnerships = Paginator(
         Partnership.objects.visible_to(request.user)
         .filter(participants__organisation=organisation, participants__left_on__isnull=True)
-        .order_by("name")
-    )
+        .order_by("name", "pk"),
+        PEOPLE_PAGE_SIZE,
+    ).get_page(_page_number(request, "page"))
     return render(
         request,
         "organisations/organisation_detail.html",
@@ -60,6 +74,11 @@ def organisation_detail(request, code):
             "organisation": organisation,
             "memberships": memberships,
             "partnerships": partnerships,
+            # Each list's pages keep the other list's page.
+            "partnership_page_query": urlencode(
+                {"people_page": memberships.number} if memberships else {}
+            ),
+            "people_page_query": urlencode({"page": partnerships.number}),
             "can_manage_people": _can_manage_people(request.user, organisation),
             "is_member": is_member,
             "predecessors": list(
@@ -119,23 +138,48 @@ def _get_membership(organisation: Organisation, membership_id: int) -> Membershi
     return get_object_or_404(organisation.memberships.select_related("user"), pk=membership_id)
 
 
+def _page_number(request, name: str) -> str:
+    number = request.GET.get(name, "")
+    return number if number.isdigit() and len(number) < 7 else "1"
+
+
 def people(request, code):
     organisation = _get_managed_organisation(request, code)
+    # An ICB can have hundreds of people: both lists a page at a time, with a name or email
+    # filter that the pages keep.
+    query = request.GET.get("q", "").strip()[:PEOPLE_FILTER_MAX]
     memberships = organisation.memberships.select_related("user").order_by(
-        "user__first_name", "user__last_name", "user__email"
+        "user__first_name", "user__last_name", "user__email", "pk"
     )
     invitations = (
         organisation.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
         .select_related("invited_by")
-        .order_by("email")
+        .order_by("email", "pk")
+    )
+    if query:
+        memberships = memberships.filter(
+            Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+            | Q(user__email__icontains=query)
+        )
+        invitations = invitations.filter(email__icontains=query)
+    member_page = Paginator(memberships, PEOPLE_PAGE_SIZE).get_page(_page_number(request, "page"))
+    invitation_page = Paginator(invitations, PEOPLE_PAGE_SIZE).get_page(
+        _page_number(request, "invitations_page")
     )
     return render(
         request,
         "organisations/people.html",
         {
             "organisation": organisation,
-            "memberships": memberships,
-            "invitations": invitations,
+            "query": query,
+            "memberships": member_page,
+            "invitations": invitation_page,
+            # Each list's pages keep the filter and the other list's page.
+            "member_page_query": urlencode(
+                {"q": query, "invitations_page": invitation_page.number}
+            ),
+            "invitation_page_query": urlencode({"q": query, "page": member_page.number}),
             "now": timezone.now(),
         },
     )

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import Invitation, Membership
+from organisations.views import PEOPLE_PAGE_SIZE
 from tests.conftest import make_user
 
 
@@ -73,13 +74,15 @@ def test_it_pins_its_query_count(client, amy, charity, rows, django_assert_num_q
     client.force_login(amy)
     url = _url(charity)
     client.get(url)
-    # The organisation, the admin check, the members and the invitations, however many people
-    # there are; the session, the person and their memberships for the header were read by
-    # the first request and kept (organisations/frame.py).
-    with django_assert_num_queries(4):
+    # The organisation, the admin check, and a count and a page of each of the members and
+    # the invitations, however many people there are; the session, the person and their
+    # memberships for the header were read by the first request and kept
+    # (organisations/frame.py).
+    with django_assert_num_queries(6):
         response = client.get(url)
-    assert len(response.context["invitations"]) == rows
-    assert len(response.context["memberships"]) == rows + 1  # and Amy
+    assert len(response.context["invitations"]) == min(rows, PEOPLE_PAGE_SIZE)
+    assert len(response.context["memberships"]) == min(rows + 1, PEOPLE_PAGE_SIZE)  # and Amy
+    assert response.context["memberships"].paginator.count == rows + 1
 
 
 def test_the_organisation_page_links_here_for_admins_only(client, amy, bob, charity):
@@ -88,3 +91,35 @@ def test_the_organisation_page_links_here_for_admins_only(client, amy, bob, char
     assert _url(charity) in client.get(detail).text
     client.force_login(bob)
     assert _url(charity) not in client.get(detail).text
+
+
+def test_it_pages_and_filters_its_lists_keeping_both(client, amy, charity):
+    for number in range(PEOPLE_PAGE_SIZE + 5):
+        make_user(f"member{number:03}@riverside.example", charity, Membership.Role.VIEWER)
+        Invitation.objects.create(
+            organisation=charity,
+            email=f"invited{number:03}@newcomer.example",
+            role=Membership.Role.VIEWER,
+            token_hash=f"hash-{number}",
+            invited_by=amy,
+            expires_at=timezone.now() + datetime.timedelta(days=7),
+        )
+    client.force_login(amy)
+    url = _url(charity)
+    second = client.get(url, {"page": "2", "invitations_page": "2"})
+    members = [m.user.email for m in second.context["memberships"]]
+    assert members == [f"member{n:03}@riverside.example" for n in range(49, 55)]  # Amy first
+    assert len(second.context["invitations"]) == 5
+    # Each list's links keep the other list's page.
+    assert "?q=&amp;invitations_page=2&amp;page=1#members" in second.text
+    assert "?q=&amp;page=2&amp;invitations_page=1#invitations" in second.text
+    found = client.get(url, {"q": "MEMBER05"})
+    assert [m.user.email for m in found.context["memberships"]] == [
+        f"member{n:03}@riverside.example" for n in range(50, 55)
+    ]
+    assert "5 members match “MEMBER05”" in found.text
+    assert not found.context["invitations"]
+    assert "No invitation waiting matches “MEMBER05”." in found.text
+    assert "?q=MEMBER05" not in found.text  # one page: no links to other pages
+    for hostile in ["x" * 5000, "%00", "page", "-1"]:
+        assert client.get(url, {"q": hostile, "page": hostile}).status_code == 200
