@@ -106,6 +106,9 @@ class ConcernAdmin(admin.ModelAdmin):
         return False
 
 
+REMINDERS_PAGE_SIZE = 50
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
     """The reminder log: read-only, but a person decides what happens to a failed reminder
@@ -122,10 +125,16 @@ class ReminderAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
     ]
-    list_filter = ["kind", "state", ("partnership", admin.RelatedOnlyFieldListFilter)]
+    # The log grows by every reminder of every partnership: no filter lists partnerships (at
+    # national scale that list alone is thousands of links; search by name instead, or follow
+    # a link with ?partnership__id__exact=), the page is 50 rows, and the total of the whole
+    # log is not counted on every page.
+    list_filter = ["kind", "state"]
     search_fields = ["recipient__email", "partnership__name", "period_key"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient", "partnership"]
+    list_per_page = REMINDERS_PAGE_SIZE
+    show_full_result_count = False
     actions = ["resend", "mark_sent"]
     fields = [
         "kind",

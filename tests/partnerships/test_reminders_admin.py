@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from organisations.models import AuditEvent
+from partnerships.admin import REMINDERS_PAGE_SIZE
 from partnerships.forms.reminders import ReminderPreferencesForm
 from partnerships.models import Reminder
 from partnerships.services import reminders
@@ -186,3 +187,27 @@ def test_the_form_says_how_to_fix_a_missing_choice(alice):
 def test_an_unchanged_choice_records_nothing(alice):
     reminders.person_set_reminders(user=alice, opt_out=False)
     assert not AuditEvent.objects.filter(action="person.reminders_changed").exists()
+
+
+@pytest.mark.parametrize("count", [1, 10, 100])
+def test_the_log_is_a_page_at_a_time_in_a_fixed_number_of_queries(
+    client, ada, partnership, carol, count, django_assert_num_queries
+):
+    Reminder.objects.bulk_create(
+        Reminder(
+            kind=Kind.REVIEW_DUE,
+            partnership=partnership,
+            recipient=carol,
+            period_key=f"2027-03-31:{number}",
+            state=Reminder.State.SENT,
+        )
+        for number in range(count)
+    )
+    client.force_login(ada)
+    client.get(LOG)
+    # The page's rows with their recipient and partnership, the count of the filtered rows,
+    # the date drill-down and the admin's own: the same however long the log.
+    with django_assert_num_queries(4):
+        page = client.get(LOG)
+    assert len(page.context["cl"].result_list) == min(count, REMINDERS_PAGE_SIZE)
+    assert page.text.count('name="_selected_action"') == min(count, REMINDERS_PAGE_SIZE)
