@@ -12,6 +12,8 @@ installed when missing) sends requests for DURATION seconds, after WARM_UP secon
 over CONNECTIONS connections on loopback, to:
 
 - /healthz, the ceiling: the smallest view, through the same middleware, with one query;
+- the accessibility statement signed in: a page with no content of its own, so what every
+  signed-in page pays for its session, person, memberships, two-factor check and header;
 - the dashboard, a partnership page, a review's results and the report page, as a signed-in
   commissioner (an editor at the ICB with the most partnerships: the busiest one), and the
   report page of every partnership as a platform admin; each session is made the way the
@@ -25,6 +27,11 @@ of the rounds), each page's share of the ceiling round by round, the load averag
 and after, and whether each target of TARGETS is met; it exits with 1 when one is not.
 Every measured response must be a 200: a redirect to the sign-in page would be fast and
 wrong.
+
+Throughout, bench/writes.py makes BENCH_WRITES (default 5) writes a second as other people
+(a principle of a self-assessment saved, an action updated, a member's role changed), through
+the same services and the same shared cache as the server (CACHE_URL: a Redis database of its
+own, emptied at the start). BENCH_WRITES=0 measures without them.
 """
 
 import json
@@ -51,10 +58,13 @@ WARM_UP = int(os.environ.get("BENCH_WARM_UP", "3"))
 # same round: on a shared machine the ceiling moves by a third from run to run.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 ONLY = [name for name in os.environ.get("BENCH_PAGES", "").split(",") if name]
+WRITES_A_SECOND = float(os.environ.get("BENCH_WRITES", "5"))
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
 # Each page's targets (issues 8 and "One scoring truth"): the least share of the ceiling's
 # requests a second, and the most p95 latency in milliseconds, at CONNECTIONS connections.
 TARGETS = {
-    "dashboard": (0.20, 100),
+    "empty page (signed in)": (0.50, None),
+    "dashboard": (0.20, 60),
     "partnership": (0.12, None),
     "results": (0.12, None),
     "report": (None, 250),
@@ -176,6 +186,8 @@ def main() -> int:
         # No worker is recycled during a run: a restart would show in the figures as a
         # pause that production, at its far lower rate per worker, seldom has.
         "WEB_MAX_REQUESTS": "0",
+        # The cache every web process shares (sessions, each person's frame), as production.
+        "CACHE_URL": CACHE_URL,
     }
     os.environ.update(env)
     seeded = ensure_database(URL, env=env)
@@ -187,10 +199,13 @@ def main() -> int:
     import django
 
     django.setup()
+    import redis
     from django.conf import settings
 
+    redis.Redis.from_url(CACHE_URL).flushdb()  # nothing kept from an earlier run
     cast = people()
-    targets = pages(cast)
+    targets = {"empty page (signed in)": (cast["commissioner"][0], "/accessibility/")}
+    targets.update(pages(cast))
     # The report of every partnership, as a platform admin: the largest aggregate there is.
     targets["report (admin)"] = (cast["admin"][0], targets["report"][1])
     if ONLY:
@@ -220,9 +235,11 @@ def main() -> int:
         backends = sessions_of_server.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
         ).fetchall()
-        return [server.pid, *children_of(server.pid), *(pid for (pid,) in backends)]
+        writes = [writer.pid] if writer is not None else []  # part of the benchmark too
+        return [server.pid, *children_of(server.pid), *writes, *(pid for (pid,) in backends)]
 
     other_work = OtherWork(ours)
+    writer = None
     try:
         for _ in range(150):
             try:
@@ -240,6 +257,22 @@ def main() -> int:
             if status != 200 or (with_cookie and "Sign out" not in body):
                 sys.exit(f"{path} answered {status} before the run; not signed in?")
         rounds = runs * ROUNDS
+        if WRITES_A_SECOND:
+            writer = subprocess.Popen(
+                [
+                    sys.executable,
+                    ROOT / "bench" / "writes.py",
+                    str(WRITES_A_SECOND),
+                    str(cast["commissioner"][0].pk),
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(3)  # its set-up, before the first measurement
+            if writer.poll() is not None:
+                sys.exit("bench/writes.py stopped before the first measurement")
         for number, (name, path, with_cookie) in enumerate(rounds, start=1):
             print(
                 f"Measuring {name} ({path}), {number} of {len(rounds)}; load {load_average()} …",
@@ -249,6 +282,11 @@ def main() -> int:
                 measure(wrk, str(script), base + path, with_cookie, other_work)
             )
     finally:
+        writes = None
+        if writer is not None:
+            writer.terminate()
+            output = writer.communicate(timeout=60)[0].strip().splitlines()
+            writes = json.loads(output[-1]) if output else None
         sessions_of_server.close()
         server.terminate()
         server.wait(timeout=30)
@@ -288,6 +326,16 @@ def main() -> int:
             + (f" (rounds: {rounds_})" if name != CEILING else "")
             + f" | {other} |"
         )
+    if writes:
+        made = sum(writes["writes"].values())
+        print(
+            f"\nWrites by other people while measuring: {made} in {writes['seconds']:.0f} s "
+            f"({made / writes['seconds']:.1f} a second; "
+            + ", ".join(f"{count} {name}" for name, count in writes["writes"].items())
+            + ")."
+        )
+    elif WRITES_A_SECOND:
+        print("\nThe writes did not report: their figures are unknown.")
     print("\nCeiling round by round: " + ", ".join(f"{rps:.0f} req/s" for rps in ceilings))
     missed = 0
     print()
