@@ -353,6 +353,9 @@ def main() -> int:
             )
         if most_p95 is not None:
             checks.append((p95 < most_p95, f"p95 {p95:.0f} ms (target under {most_p95} ms)"))
+        if not medians[name]["requests"]:
+            # wrk reports no latency when no request finished: that is not a fast page.
+            checks.append((False, "no request finished in the time"))
         met = all(ok for ok, _ in checks)
         missed += not met
         print(
