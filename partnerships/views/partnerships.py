@@ -26,7 +26,9 @@ from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 25
 PARTNERSHIP_ACTIONS_SHOWN = 10
-DASHBOARD_LIST_SIZE = 50  # actions and reviews coming due: the soonest, then a link on
+# Actions, concerns and reviews coming due: the most pressing few, each list saying when there
+# are more and where they are. Rendering is most of a dashboard's cost, so it shows a summary.
+DASHBOARD_LIST_SIZE = 10
 NAME_FILTER_MAX = 200  # a partnership's name is at most this long
 
 
@@ -48,10 +50,18 @@ def dashboard(request):
         "name": name,
         "page_query": urlencode({"name": name}) if name else "",
         "waiting": Assessment.objects.waiting_for(request.user),
-        "your_actions": Action.objects.for_dashboard(request.user)[:DASHBOARD_LIST_SIZE],
-        "concerns_awaiting": Concern.objects.awaiting(request.user)[:DASHBOARD_LIST_SIZE],
-        "coming_due": visible.coming_due().order_by("next_review_due")[:DASHBOARD_LIST_SIZE],
     }
+    # One row more than shown says whether there are more, without counting them all.
+    for key, rows in [
+        ("your_actions", Action.objects.for_dashboard(request.user)),
+        ("concerns_awaiting", Concern.objects.awaiting(request.user)),
+        ("coming_due", visible.coming_due().order_by("next_review_due", "pk")),
+    ]:
+        rows = list(rows[: DASHBOARD_LIST_SIZE + 1])
+        context[key], context[f"more_{key}"] = (
+            rows[:DASHBOARD_LIST_SIZE],
+            len(rows) > DASHBOARD_LIST_SIZE,
+        )
     return render(request, "partnerships/dashboard.html", context)
 
 

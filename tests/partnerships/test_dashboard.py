@@ -119,6 +119,10 @@ def test_it_runs_a_fixed_number_of_queries(client, alice, framework, icb, charit
     assert len(context["waiting"]) == count
     assert len(context["your_actions"]) == min(2 * count, DASHBOARD_LIST_SIZE)
     assert len(context["coming_due"]) == min(count, DASHBOARD_LIST_SIZE)
+    # A list cut short says so, and where the rest are.
+    more_actions = "most pressing open actions, overdue first" in response.text
+    assert more_actions == (2 * count > DASHBOARD_LIST_SIZE)
+    assert ("These are the 10 due soonest" in response.text) == (count > DASHBOARD_LIST_SIZE)
     # The person and their memberships for the header (the session was kept at sign-in), then
     # the count, page, partners, reviews with their stored results, waiting assessments,
     # actions, concerns awaiting an answer and reviews coming due; the next time only the
