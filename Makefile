@@ -56,8 +56,10 @@ static/build/.built: node_modules/.installed $(wildcard static/src/*)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
 		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js.map static/build/js/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/build/assets/
-	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js static/build/js/
-	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css static/build/css/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js \
+		node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js.map static/build/js/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css \
+		node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css.map static/build/css/
 	cp static/src/*.mjs static/build/js/
 	cp static/src/favicon.svg static/build/
 	touch $@
