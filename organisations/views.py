@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config.paging import page_number
 from partnerships.models import Partnership
 
 from . import services
@@ -57,7 +58,7 @@ def organisation_detail(request, code):
                 "user__first_name", "user__last_name", "user__email", "pk"
             ),
             PEOPLE_PAGE_SIZE,
-        ).get_page(_page_number(request, "people_page"))
+        ).get_page(page_number(request, "people_page"))
         if is_member
         else None
     )
@@ -66,7 +67,7 @@ def organisation_detail(request, code):
         .filter(participants__organisation=organisation, participants__left_on__isnull=True)
         .order_by("name", "pk"),
         PEOPLE_PAGE_SIZE,
-    ).get_page(_page_number(request, "page"))
+    ).get_page(page_number(request, "page"))
     return render(
         request,
         "organisations/organisation_detail.html",
@@ -138,11 +139,6 @@ def _get_membership(organisation: Organisation, membership_id: int) -> Membershi
     return get_object_or_404(organisation.memberships.select_related("user"), pk=membership_id)
 
 
-def _page_number(request, name: str) -> str:
-    number = request.GET.get(name, "")
-    return number if number.isdigit() and len(number) < 7 else "1"
-
-
 def people(request, code):
     organisation = _get_managed_organisation(request, code)
     # An ICB can have hundreds of people: both lists a page at a time, with a name or email
@@ -163,9 +159,9 @@ def people(request, code):
             | Q(user__email__icontains=query)
         )
         invitations = invitations.filter(email__icontains=query)
-    member_page = Paginator(memberships, PEOPLE_PAGE_SIZE).get_page(_page_number(request, "page"))
+    member_page = Paginator(memberships, PEOPLE_PAGE_SIZE).get_page(page_number(request, "page"))
     invitation_page = Paginator(invitations, PEOPLE_PAGE_SIZE).get_page(
-        _page_number(request, "invitations_page")
+        page_number(request, "invitations_page")
     )
     return render(
         request,

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.paging import page_number
 from partnerships.access import (
     action_change_rule,
     can_add_action,
@@ -71,10 +72,7 @@ def action_list(request, code):
         )
     ).order_by("closed", F("due_on").asc(nulls_last=True), "id")
 
-    number = request.GET.get("page", "")
-    page = Paginator(actions, ACTIONS_PAGE_SIZE).get_page(
-        number if number.isdigit() and len(number) < 7 else 1
-    )
+    page = Paginator(actions, ACTIONS_PAGE_SIZE).get_page(page_number(request))
     can_change = action_change_rule(request.user, partnership)
     rows = [(action, can_change(action)) for action in page]
     filter_query = _filter_query(request.GET.urlencode())

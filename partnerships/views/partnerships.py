@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from config.paging import page_number
 from partnerships import withholding
 from partnerships.access import (
     can_manage,
@@ -33,14 +34,12 @@ NAME_FILTER_MAX = 200  # a partnership's name is at most this long
 
 
 def dashboard(request):
-    number = request.GET.get("page", "")
-    number = number if number.isdigit() and len(number) < 7 else "1"
     name = request.GET.get("name", "").strip()[:NAME_FILTER_MAX]
     visible = Partnership.objects.visible_to(request.user)
     listed = visible.filter(name__icontains=name) if name else visible
     # Soonest review due first; a partnership with no date set comes last, then by name.
     listed = listed.with_summary().order_by(F("next_review_due").asc(nulls_last=True), "name", "pk")
-    page = Paginator(listed, DASHBOARD_PAGE_SIZE).get_page(number)
+    page = Paginator(listed, DASHBOARD_PAGE_SIZE).get_page(page_number(request))
     for partnership in page:
         latest = partnership.latest_result()
         partnership.shown_result = withholding.headline(latest, user=request.user)
