@@ -109,26 +109,26 @@ def people():
 
 def session_for(user) -> str:
     """A signed-in session as the sign-in pages leave it, two-factor step included (see
-    organisations/views_auth.py); returns the session key for the cookie."""
+    organisations/middleware.py); returns the session key for the cookie."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from config.middleware import record_sign_in
-    from organisations import views_auth
+    from organisations import services
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     record_sign_in(session)
-    session[views_auth.STATE] = views_auth.state_for(user)
-    if session[views_auth.STATE] != views_auth.State.NOT_NEEDED:
-        device = views_auth.app_device(user) or TOTPDevice.objects.create(
+    session[services.STATE] = services.state_for(user)
+    if session[services.STATE] != services.State.NOT_NEEDED:
+        device = services.app_device(user) or TOTPDevice.objects.create(
             user=user, name="Benchmark authenticator", confirmed=True
         )
-        views_auth.mark_verified(session, device)
+        services.mark_verified(session, device)
     session.create()
     return session.session_key
 

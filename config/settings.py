@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "organisations.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.SessionPolicyMiddleware",
-    "organisations.views_auth.TwoFactorMiddleware",
+    "organisations.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
@@ -182,7 +182,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
-    "organisations.views_auth.LockoutBackend",  # axes: refuses a locked email address first
+    "organisations.backends.LockoutBackend",  # axes: refuses a locked email address first
     # Django's ModelBackend, with each signed-in request's person read through their frame.
     "organisations.backends.FrameBackend",
 ]
@@ -199,8 +199,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "organisations.views_auth.axes_username"
-AXES_LOCKOUT_CALLABLE = "organisations.views_auth.locked_out"
+AXES_USERNAME_CALLABLE = "organisations.backends.axes_username"
+AXES_LOCKOUT_CALLABLE = "organisations.views.account.locked_out"
 AXES_RESET_ON_SUCCESS = True
 # Tries during the lock are refused without counting, so it ends 15 minutes after it began.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

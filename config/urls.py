@@ -15,4 +15,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "organisations.views.permission_denied"
+handler403 = "organisations.views.organisations.permission_denied"

@@ -5,8 +5,8 @@ authentication and the profile page.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views_auth
 from .forms import PasswordResetForm, SetPasswordForm, SignInForm
+from .views import account
 
 urlpatterns = [
     path(
@@ -43,14 +43,14 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("profile/", views_auth.profile, name="profile"),
-    path("two-factor/set-up/", views_auth.setup, name="two_factor_setup"),
-    path("two-factor/verify/", views_auth.verify, name="two_factor_verify"),
+    path("profile/", account.profile, name="profile"),
+    path("two-factor/set-up/", account.setup, name="two_factor_setup"),
+    path("two-factor/verify/", account.verify, name="two_factor_verify"),
     path(
         "two-factor/recovery-codes/",
-        views_auth.recovery_codes,
+        account.recovery_codes,
         name="two_factor_recovery_codes",
     ),
-    path("two-factor/confirm/", views_auth.confirm, name="two_factor_confirm"),
-    path("two-factor/turn-off/", views_auth.turn_off, name="two_factor_turn_off"),
+    path("two-factor/confirm/", account.confirm, name="two_factor_confirm"),
+    path("two-factor/turn-off/", account.turn_off, name="two_factor_turn_off"),
 ]

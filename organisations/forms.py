@@ -1,3 +1,5 @@
+import math
+import re
 from urllib.parse import urlsplit
 
 from crispy_forms_gds.choices import Choice
@@ -6,13 +8,19 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from config.forms import gds_helper
+from config.middleware import duration_in_words
 
+from .backends import password_confirmed
 from .email_addresses import canonical_email
 from .models import Invitation, Membership, User
+from .services import app_device, recovery_code_hash
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -287,3 +295,159 @@ class MembershipOffersForm(forms.Form):
             else:
                 cleaned["offers"] = [self.offers[key] for key in cleaned["offers"]]
         return cleaned
+
+
+# Two-factor authentication ----------------------------------------------------------------
+
+
+WRONG_CODE = (
+    "The code is not right. Enter the code your authenticator app shows now, "
+    "or one of your recovery codes"
+)
+
+
+def _without_spaces(value: str) -> str:
+    return re.sub(r"[\s-]", "", value)
+
+
+def _wait_message(locked_until) -> str:
+    seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds >= 120:
+        wait = duration_in_words(seconds)
+    return f"You have entered too many wrong codes. Wait {wait}, then try again."
+
+
+def _check(device, code: str) -> None:
+    """Asks the device (with django-otp's throttle) whether the code is right.
+
+    The row is locked, so two tabs cannot use one code twice; a wrong code's count toward the
+    throttle is committed before the error is raised.
+    """
+    with transaction.atomic():
+        device = type(device).objects.select_for_update().get(pk=device.pk)
+        allowed, details = device.verify_is_allowed()
+        accepted = allowed and device.verify_token(code)
+    if not allowed:
+        raise ValidationError(_wait_message(details["locked_until"]), code="throttled")
+    if not accepted:
+        raise ValidationError(WRONG_CODE, code="wrong")
+
+
+class TwoFactorSetUpForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code the app shows for Partnership Health.",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
+        ),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def __init__(self, *args, key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+        self.time_step = -1
+        self.helper = gds_helper(self)
+
+    def clean_code(self) -> str:
+        code = _without_spaces(self.cleaned_data["code"])
+        if not re.fullmatch(r"\d{6}", code):
+            raise ValidationError("Enter the code as 6 digits, like 123456")
+        # No throttle here: the person can already see the secret the code comes from.
+        totp = TOTP(bytes.fromhex(self.key))
+        if not totp.verify(int(code), tolerance=1):
+            raise ValidationError(
+                "The code is not right. Check that the app was set up with this QR code or "
+                "key, then enter the code it shows now"
+            )
+        self.time_step = totp.t()
+        return code
+
+
+class TwoFactorVerifyForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "class": "govuk-input--width-10",
+            }
+        ),
+        error_messages={
+            "required": "Enter the code from your authenticator app, or a recovery code"
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device = None
+        self.helper = gds_helper(self)
+
+    def clean_code(self) -> str:
+        code = _without_spaces(self.cleaned_data["code"]).lower()
+        # Six digits come from the app; anything else is tried as a recovery code.
+        if re.fullmatch(r"\d{6}", code):
+            device = app_device(self.user)
+        else:
+            device = StaticDevice.objects.filter(user=self.user, confirmed=True).first()
+            code = recovery_code_hash(code)
+        if device is None:
+            raise ValidationError(WRONG_CODE, code="wrong")
+        _check(device, code)
+        self.device = device
+        return code
+
+
+NOT_CONFIRMED = (
+    "The password or code is not right. Enter your password, or the code your app shows now"
+)
+
+
+class ConfirmItsYouForm(forms.Form):
+    """The password, or a current code from the authenticator app (not a recovery code)."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password, or the code from your app"},
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request, self.user = request, request.user
+        self.device = app_device(self.user)
+        self.method = None
+        if self.device is not None:
+            self.fields["password"].label = "Password, or the code from your authenticator app"
+        self.helper = gds_helper(self)
+
+    def clean_password(self) -> str:
+        value = self.cleaned_data["password"]
+        code = _without_spaces(value)
+        if self.device is not None and re.fullmatch(r"\d{6}", code):
+            try:
+                _check(self.device, code)
+            except ValidationError as error:
+                if error.code == "throttled":
+                    raise
+                raise ValidationError(NOT_CONFIRMED, code="wrong") from None
+            self.method = "code"
+        elif password_confirmed(self.request, user=self.user, password=value):
+            self.method = "password"
+        else:
+            raise ValidationError(NOT_CONFIRMED, code="wrong")
+        return value

@@ -56,7 +56,7 @@ class User(AbstractUser):
     reminders_opt_out = models.BooleanField("only essential reminders", default=False)
     # Moves on whenever the person's roles change (services.user_roles_changed), so each of
     # their signed-in sessions works out again, on its next request, whether two-factor is
-    # needed (views_auth.TwoFactorMiddleware): a viewer made an admin sets it up first.
+    # needed (organisations/middleware.py): a viewer made an admin sets it up first.
     roles_version = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"

@@ -1,3 +1,4 @@
+import base64
 import datetime
 import hashlib
 import re
@@ -8,13 +9,16 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import frame, identifiers
 from .audit import audit, changes_between
@@ -839,3 +843,124 @@ def person_erase(*, person: User, by: User) -> User:
         },
     )
     return person
+
+
+# Two-factor authentication ----------------------------------------------------------------
+#
+# Required for platform admins and organisation admins and open to everyone. The session
+# remembers the outcome of sign-in (STATE), so ordinary pages cost no extra query, and works
+# it out again on the first request after the person's roles change (User.roles_version).
+# Recovery codes are stored only as hashes and shown once, when they are made.
+
+RECOVERY_CODE_COUNT = 10
+APP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+# Session keys. Verification is stored under django-otp's own key.
+STATE = "two_factor"
+ROLES_VERSION = "two_factor_roles_version"  # the User.roles_version STATE was worked out for
+
+
+class State:
+    NOT_NEEDED = "not_needed"  # no authenticator app, and not required
+    VERIFY = "verify"  # has an app: must give a code
+    SET_UP = "set_up"  # required, and has no app yet
+
+
+def two_factor_required(user) -> bool:
+    return (
+        user.is_staff
+        or user.is_superuser
+        or user.memberships.filter(role=Membership.Role.ADMIN).exists()
+    )
+
+
+def app_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def state_for(user) -> str:
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return State.VERIFY
+    return State.SET_UP if two_factor_required(user) else State.NOT_NEEDED
+
+
+def is_verified(session) -> bool:
+    return bool(session.get(DEVICE_ID_SESSION_KEY))
+
+
+def mark_verified(session, device) -> None:
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[STATE] = State.VERIFY
+
+
+def recovery_code_hash(code: str) -> str:
+    """What is stored for a recovery code: the code itself is only ever on the page that
+    showed it once.
+
+    A code is 80 random bits, so a fast hash is enough, as for invitation tokens: 80 bits of
+    SHA-256 fit django-otp's 16-character token column, and finding a code with the same hash
+    is as hard as guessing one. (Codes made before hashing were django-otp's 40 bits: the
+    README asks people to make new ones.)
+    """
+    digest = hashlib.sha256(code.encode("utf-8", "surrogatepass")).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def _replace_recovery_codes(user) -> list[str]:
+    device = StaticDevice.objects.filter(user=user).first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME)
+    device.token_set.all().delete()
+    # 80 bits each, twice django-otp's own, so that a copy of the table cannot be searched
+    # for the codes behind the hashes.
+    codes = [
+        base64.b32encode(secrets.token_bytes(10)).decode().lower()
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_hash(code)) for code in codes
+    )
+    return codes
+
+
+@transaction.atomic
+def two_factor_turn_on(
+    *, user, key: str, last_t: int = -1, confirmed_with: str | None = None
+) -> tuple[TOTPDevice, list[str]]:
+    """Makes the app with this key the person's only one, with a fresh set of recovery codes;
+    returns the device and the codes, to be shown once.
+
+    `last_t` is the time step of the code that proved the app, so that code cannot be used
+    again to sign in. `confirmed_with` says how the person confirmed it was them before
+    replacing an app they had ("password" or "code").
+    """
+    replacing = TOTPDevice.objects.filter(user=user).exists()
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user, key=key, name=APP_DEVICE_NAME, confirmed=True, last_t=last_t
+    )
+    codes = _replace_recovery_codes(user)
+    if replacing:
+        audit(user, "user.two_factor_replaced", user, changes={"confirmed_with": confirmed_with})
+    else:
+        audit(user, "user.two_factor_turned_on", user)
+    return device, codes
+
+
+@transaction.atomic
+def recovery_codes_replace(*, user, confirmed_with: str) -> list[str]:
+    codes = _replace_recovery_codes(user)
+    audit(user, "user.recovery_codes_replaced", user, changes={"confirmed_with": confirmed_with})
+    return codes
+
+
+@transaction.atomic
+def two_factor_turn_off(*, user, confirmed_with: str) -> None:
+    if two_factor_required(user):
+        raise PermissionDenied(
+            "Platform admins and organisation admins must keep two-factor authentication on."
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit(user, "user.two_factor_turned_off", user, changes={"confirmed_with": confirmed_with})

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.middleware import record_sign_in
-from organisations import views_auth
+from organisations import services
 from organisations.models import Membership, Organisation, User
 from partnerships.models import (
     Action,
@@ -274,12 +274,12 @@ class SignedInClient(Client):
         super().force_login(user, backend)
         session = self.session
         record_sign_in(session)
-        session[views_auth.STATE] = views_auth.state_for(user)
-        if session[views_auth.STATE] != views_auth.State.NOT_NEEDED:
-            device = views_auth.app_device(user) or TOTPDevice.objects.create(
+        session[services.STATE] = services.state_for(user)
+        if session[services.STATE] != services.State.NOT_NEEDED:
+            device = services.app_device(user) or TOTPDevice.objects.create(
                 user=user, name="Test authenticator", confirmed=True
             )
-            views_auth.mark_verified(session, device)
+            services.mark_verified(session, device)
         session.save()
 
 

@@ -1,10 +1,10 @@
-"""Recovery codes are stored only as hashes (views_auth.recovery_code_hash): the plain codes
+"""Recovery codes are stored only as hashes (services.recovery_code_hash): the plain codes
 django-otp kept are replaced by theirs. The codes people saved still work; they are shown
 nowhere again. Going back leaves the hashes: make new codes after."""
 
 from django.db import migrations
 
-from organisations.views_auth import recovery_code_hash
+from organisations.services import recovery_code_hash
 
 
 def hash_recovery_codes(apps, schema_editor):

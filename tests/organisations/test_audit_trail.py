@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from organisations.models import AuditEvent, Membership, Organisation
 from organisations.services import organisation_import_row
-from organisations.views import permission_denied
+from organisations.views.organisations import permission_denied
 from partnerships.models import Participant, Partnership
 from partnerships.services.assessments import Answer, assessment_save_principle
 from tests.conftest import PASSWORD, submit

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organisations.models import Membership
-from organisations.views import PEOPLE_PAGE_SIZE
+from organisations.views.organisations import PEOPLE_PAGE_SIZE
 from partnerships.models import Participant, Partnership
 from tests.conftest import make_user
 

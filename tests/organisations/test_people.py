@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import Invitation, Membership
-from organisations.views import PEOPLE_PAGE_SIZE
+from organisations.views.organisations import PEOPLE_PAGE_SIZE
 from tests.conftest import make_user
 
 

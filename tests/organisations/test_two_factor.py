@@ -16,7 +16,7 @@ from django_otp.util import random_hex
 
 from organisations import services
 from organisations.models import AuditEvent, Invitation, Membership, Organisation
-from organisations.views_auth import RECOVERY_CODE_COUNT, recovery_code_hash, two_factor_turn_on
+from organisations.services import RECOVERY_CODE_COUNT, recovery_code_hash, two_factor_turn_on
 from tests.conftest import PASSWORD, SignedInClient, make_user, sign_in
 
 SETUP = reverse("two_factor_setup")

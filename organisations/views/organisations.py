@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from config.paging import page_number
 from partnerships.models import Partnership
 
-from . import services
-from .context_processors import current_membership
-from .forms import (
+from .. import services
+from ..backends import password_confirmed
+from ..context_processors import current_membership
+from ..forms import (
     AccountPasswordForm,
     InvitationAcceptForm,
     InvitationForm,
@@ -29,8 +30,7 @@ from .forms import (
     MembershipRoleForm,
     SwitchOrganisationForm,
 )
-from .models import Invitation, Membership, MembershipOffer, Organisation, Succession, User
-from .views_auth import password_confirmed
+from ..models import Invitation, Membership, MembershipOffer, Organisation, Succession, User
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ _SECRET_URL_PARTS = ("token", "uidb64", "key", "secret")
 
 def permission_denied(request, exception):
     """The 403 page (handler403), recording the refusal in the audit trail."""
-    from .audit import audit, only_organisation
+    from ..audit import audit, only_organisation
 
     path = request.path
     match = getattr(request, "resolver_match", None)

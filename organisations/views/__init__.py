@@ -1,0 +1,1 @@
+"""Thin views: gate, form, service, redirect. One module per area of the app."""
