@@ -246,3 +246,15 @@ def test_concerns_come_at_a_realistic_rate(world):
     for concern in concerns.select_related("partnership"):
         participant = concern.partnership.participants.get(organisation=concern.organisation_id)
         assert participant.joined_on <= concern.raised_at.date()
+
+
+def test_health_check_bands_follow_the_settings(db, framework, settings):
+    """The lead commissioner's red, amber and green come from RAG_GREEN_FROM and
+    RAG_AMBER_FROM: with the bar above every score, each principle is red."""
+    _seed(12, seed=1)
+    bands = set(HealthCheckEntry.objects.values_list("rag", flat=True))
+    assert {"red", "amber", "green"} <= bands
+    _empty_the_database()
+    settings.RAG_GREEN_FROM, settings.RAG_AMBER_FROM = 9.0, 8.0
+    _seed(12, seed=1)
+    assert set(HealthCheckEntry.objects.values_list("rag", flat=True)) == {"red"}
