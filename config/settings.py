@@ -260,9 +260,10 @@ if EMAIL_BACKEND.endswith(".filebased.EmailBackend") and not EMAIL_FILE_PATH:
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
-# Celery: with no broker configured (the demo) tasks run in the calling process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Celery: with no broker configured (the demo) tasks run in the calling process; the worker
+# and beat then still need an address, so they use the local Redis.
+CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or "redis://127.0.0.1:6379/0"
 CELERY_TIMEZONE = TIME_ZONE
 
 # Red/amber/green thresholds on the 1–5 scale (docs/scoring.md, "The display rule").
@@ -298,10 +299,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Reminders and the Celery worker (README, "Reminders"). With CELERY_BROKER_URL empty, tasks
-# run eagerly (above) for the demo; the worker and beat then still need an address, so they
-# use the local Redis.
-CELERY_BROKER_URL = CELERY_BROKER_URL or "redis://127.0.0.1:6379/0"
+# Reminders and the Celery worker (README, "Reminders").
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 # One message at a time per process: with late acknowledgement a killed worker holds back
