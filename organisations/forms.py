@@ -334,20 +334,30 @@ def _check(device, code: str) -> None:
         raise ValidationError(WRONG_CODE, code="wrong")
 
 
-class TwoFactorSetUpForm(forms.Form):
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        help_text="The 6-digit code the app shows for Partnership Health.",
+def _code_field(*, label: str, help_text: str, required: str, **attrs) -> forms.CharField:
+    """A one-time code's box: offered the code the phone just received, never spell-checked."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
         max_length=20,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
-                "inputmode": "numeric",
+                **attrs,
                 "spellcheck": "false",
                 "class": "govuk-input--width-10",
             }
         ),
-        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+        error_messages={"required": required},
+    )
+
+
+class TwoFactorSetUpForm(forms.Form):
+    code = _code_field(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code the app shows for Partnership Health.",
+        required="Enter the 6-digit code from your authenticator app",
+        inputmode="numeric",
     )
 
     def __init__(self, *args, key: str, **kwargs):
@@ -372,21 +382,12 @@ class TwoFactorSetUpForm(forms.Form):
 
 
 class TwoFactorVerifyForm(forms.Form):
-    code = forms.CharField(
+    # Recovery codes have letters too: no numeric keypad, and no capital letter put first.
+    code = _code_field(
         label="Code",
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "spellcheck": "false",
-                "autocapitalize": "none",
-                "class": "govuk-input--width-10",
-            }
-        ),
-        error_messages={
-            "required": "Enter the code from your authenticator app, or a recovery code"
-        },
+        required="Enter the code from your authenticator app, or a recovery code",
+        autocapitalize="none",
     )
 
     def __init__(self, *args, user, **kwargs):
