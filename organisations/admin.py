@@ -10,6 +10,8 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from config.admin import ReadOnlyAdmin
+
 from . import services
 from .audit import audit, changes_between
 from .models import AuditEvent, Membership, MembershipOffer, Organisation, Succession, User
@@ -247,7 +249,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail, to browse and filter: nothing can be added, changed or deleted."""
 
     list_display = ["at", "actor_email", "organisation", "action", "object_repr", "ip_address"]
@@ -257,12 +259,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["organisation"]
     # The trail only grows: counting all of it on every page would get slower and slower.
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

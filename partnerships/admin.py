@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import (
     Action,
     Assessment,
@@ -88,7 +90,7 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Concern)
-class ConcernAdmin(admin.ModelAdmin):
+class ConcernAdmin(ReadOnlyAdmin):
     """Read only: every step of a concern goes through its service, audited and emailed."""
 
     list_display = ["partnership", "organisation", "principle", "state", "raised_at", "respond_by"]
@@ -96,21 +98,12 @@ class ConcernAdmin(admin.ModelAdmin):
     search_fields = ["partnership__name", "organisation__name"]
     list_select_related = ["partnership", "organisation", "principle"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 REMINDERS_PAGE_SIZE = 50
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     """The reminder log: read-only, but a person decides what happens to a failed reminder
     (send it again) and an uncertain one, which may have arrived (mark it sent, or send it
     again)."""
@@ -153,15 +146,6 @@ class ReminderAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Send the selected failed or uncertain reminders again")
     def resend(self, request, queryset):
