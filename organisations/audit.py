@@ -57,6 +57,32 @@ def audit(
     )
 
 
+def change_and_audit(
+    obj: models.Model,
+    values: dict,
+    *,
+    by,
+    action: str,
+    target: models.Model | None = None,
+    organisation: Organisation | None = None,
+) -> dict:
+    """Sets the fields of `values` that differ, saves just those and records one event with
+    their old and new values (about `target`, else `obj`); returns those changes. Where
+    nothing differs, nothing is saved or recorded."""
+    before = {name: getattr(obj, name) for name in values}
+    changed = [name for name, value in values.items() if before[name] != value]
+    if not changed:
+        return {}
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=changed)
+    changes = changes_between(
+        {name: before[name] for name in changed}, {name: values[name] for name in changed}
+    )
+    audit(by, action, obj if target is None else target, organisation=organisation, changes=changes)
+    return changes
+
+
 def client_ip(request) -> str | None:
     # REMOTE_ADDR is the peer; behind a proxy, configure it to pass the client's address on.
     return request.META.get("REMOTE_ADDR") or None

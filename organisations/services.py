@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import frame, identifiers
-from .audit import audit, changes_between
+from .audit import audit, change_and_audit, changes_between
 from .email_addresses import canonical_email
 from .models import (
     AuditEvent,
@@ -559,17 +559,15 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
         return membership
     if role != Membership.Role.ADMIN:
         _refuse_to_leave_without_admin(membership)
-    before = membership.role
-    membership.role = role
-    membership.save(update_fields=["role"])
-    user_roles_changed(user=membership.user)
-    audit(
-        by,
-        "membership.role_changed",
-        membership.user,
+    change_and_audit(
+        membership,
+        {"role": role},
+        by=by,
+        action="membership.role_changed",
+        target=membership.user,
         organisation=membership.organisation,
-        changes={"role": [before, role]},
     )
+    user_roles_changed(user=membership.user)
     return membership
 
 
@@ -585,25 +583,20 @@ def membership_set_vcse_lead(*, membership: Membership, lead: bool, by: User) ->
         for previous in Membership.objects.select_for_update().filter(
             organisation=membership.organisation, vcse_partnership_lead=True
         ):
-            previous.vcse_partnership_lead = False
-            previous.save(update_fields=["vcse_partnership_lead"])
-            audit(
-                by,
-                "membership.vcse_lead_changed",
-                previous.user,
-                organisation=previous.organisation,
-                changes={"vcse_partnership_lead": [True, False]},
-            )
-    membership.vcse_partnership_lead = lead
-    membership.save(update_fields=["vcse_partnership_lead"])
-    audit(
-        by,
-        "membership.vcse_lead_changed",
-        membership.user,
-        organisation=membership.organisation,
-        changes={"vcse_partnership_lead": [not lead, lead]},
-    )
+            _vcse_lead_set(previous, False, by=by)
+    _vcse_lead_set(membership, lead, by=by)
     return membership
+
+
+def _vcse_lead_set(membership: Membership, lead: bool, *, by: User) -> None:
+    change_and_audit(
+        membership,
+        {"vcse_partnership_lead": lead},
+        by=by,
+        action="membership.vcse_lead_changed",
+        target=membership.user,
+        organisation=membership.organisation,
+    )
 
 
 @transaction.atomic

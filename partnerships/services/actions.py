@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from organisations.audit import audit, changes_between
+from organisations.audit import audit, change_and_audit, changes_between
 from organisations.models import Membership, Organisation, User
 from partnerships.models import Action, Partnership
 
@@ -86,33 +86,23 @@ def action_update(*, action: Action, by: User, **fields) -> Action:
     current = {name: getattr(action, name) for name in FIELDS}
     changed = [name for name, value in fields.items() if current[name] != value]
     _check(action.partnership, {**current, **fields}, changed=set(changed))
-    for name in changed:
-        setattr(action, name, fields[name])
-    if changed:
-        action.save(update_fields=changed)
-        audit(
-            by,
-            "action.changed",
-            action,
-            organisation=action.owner_organisation,
-            changes=changes_between(
-                {name: current[name] for name in changed}, {name: fields[name] for name in changed}
-            ),
-        )
+    change_and_audit(
+        action,
+        fields,
+        by=by,
+        action="action.changed",
+        organisation=action.owner_organisation,
+    )
     return action
 
 
 @transaction.atomic
 def action_mark_done(*, action: Action, by: User) -> Action:
-    if action.status != Action.Status.DONE:
-        status = action.status
-        action.status = Action.Status.DONE
-        action.save(update_fields=["status"])
-        audit(
-            by,
-            "action.done",
-            action,
-            organisation=action.owner_organisation,
-            changes={"status": [status, action.status]},
-        )
+    change_and_audit(
+        action,
+        {"status": Action.Status.DONE},
+        by=by,
+        action="action.done",
+        organisation=action.owner_organisation,
+    )
     return action

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from organisations.audit import audit, changes_between
+from organisations.audit import audit, change_and_audit, changes_between
 from organisations.models import Organisation, User
 from partnerships.models import Participant, Partnership
 from partnerships.services import acting_organisation
@@ -40,19 +40,13 @@ def partnership_create(
 
 @transaction.atomic
 def partnership_update(*, partnership: Partnership, by: User, **fields) -> Partnership:
-    changed = [name for name, value in fields.items() if getattr(partnership, name) != value]
-    before = {name: getattr(partnership, name) for name in changed}
-    for name in changed:
-        setattr(partnership, name, fields[name])
-    if changed:
-        partnership.save(update_fields=changed)
-        audit(
-            by,
-            "partnership.changed",
-            partnership,
-            organisation=acting_organisation(by, partnership),
-            changes=changes_between(before, {name: fields[name] for name in changed}),
-        )
+    change_and_audit(
+        partnership,
+        fields,
+        by=by,
+        action="partnership.changed",
+        organisation=acting_organisation(by, partnership),
+    )
     return partnership
 
 
