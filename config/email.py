@@ -1,4 +1,9 @@
-"""Django's SMTP backend, able to say when an email may have been delivered although it failed.
+"""Email: every message the app sends is made from its templates by `email_message`, and
+Django's SMTP backend is made able to say when an email may have been delivered although it
+failed.
+
+A message named <name> is templates/emails/<name>/: subject.txt, body.txt and, where there is
+one, body.html as its HTML alternative.
 
 Once the server has the whole message (DATA and its closing "."), only its answer is missing.
 If that answer never comes (the connection times out after EMAIL_TIMEOUT, or drops), the
@@ -11,7 +16,35 @@ is raised as Django's backend raises it. `config/settings.py` uses it in place o
 
 import smtplib
 
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+
+def email_message(
+    name: str, context: dict, *, to: list[str], headers: dict | None = None
+) -> EmailMultiAlternatives:
+    """The email templates/emails/<name>/ makes with `context`, ready to send."""
+    folder = f"emails/{name}"
+    # One line, whatever a name in it holds: a newline would break the header.
+    subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{folder}/body.txt", context),
+        to=to,
+        headers=headers,
+    )
+    try:
+        html = render_to_string(f"{folder}/body.html", context)
+    except TemplateDoesNotExist:
+        return message
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def email_send(name: str, context: dict, *, to: list[str]) -> None:
+    email_message(name, context, to=to).send()
 
 
 class MaybeDelivered(smtplib.SMTPServerDisconnected):

@@ -13,12 +13,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from config.email import email_message
 
 from . import frame, identifiers
 from .audit import audit, change_and_audit, changes_between
@@ -422,17 +423,7 @@ def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternati
         "link": settings.SITE_URL
         + reverse("organisations:accept_invitation", kwargs={"token": token}),
     }
-    # One line, whatever an organisation's name holds: a newline would break the header.
-    subject = " ".join(render_to_string("emails/invitation/subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/invitation/body.txt", context),
-        to=[invitation.email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/invitation/body.html", context), "text/html"
-    )
-    return message
+    return email_message("invitation", context, to=[invitation.email])
 
 
 @transaction.atomic

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, Q, TextField, Value, When
 from django.db.models.functions import Cast, Concat, Left
@@ -35,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from config.email import email_send
 from organisations import identifiers
 from organisations.models import Organisation, Side
 from partnerships import export_columns, reports, scoring
@@ -736,12 +736,7 @@ def workbook_build(*, user_id: int, query: dict, export_id: str) -> Path | None:
         (folder / f"{export_id}.pending").unlink(missing_ok=True)
     link = settings.SITE_URL + reverse("partnerships:report_export", args=[export_id])
     context = {"user": user, "link": link, "keep_days": EXPORT_KEEP_DAYS}
-    send_mail(
-        render_to_string("emails/export_ready/subject.txt", context).strip(),
-        render_to_string("emails/export_ready/body.txt", context),
-        None,
-        [user.email],
-    )
+    email_send("export_ready", context, to=[user.email])
     _remove_old_exports(folder)
     return target
 

@@ -54,11 +54,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from config.email import MaybeDelivered
+from config.email import MaybeDelivered, email_message
 from organisations.audit import audit
 from organisations.models import Membership, User
 from partnerships.models import (
@@ -953,13 +952,9 @@ def _reply_context(reminder: Reminder) -> dict:
 
 
 def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
-    context = email_context(reminder)
-    folder = f"emails/{reminder.kind}"
-    # One line, whatever a partnership's name holds: a newline would break the header.
-    subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{folder}/body.txt", context),
+    return email_message(
+        reminder.kind,
+        email_context(reminder),
         to=[reminder.recipient.email],
         headers={
             "Message-ID": message_id(reminder),
@@ -967,8 +962,6 @@ def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(render_to_string(f"{folder}/body.html", context), "text/html")
-    return message
 
 
 # --- People's choices and the admin -----------------------------------------------------
