@@ -19,6 +19,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.conftest import SignedInClient
+from tests.partnerships.smtp_sink import SmtpSink
 
 # Playwright's sync API keeps an event loop running in the test thread, and Django refuses
 # ORM calls from a thread with a running loop unless told it is safe (it is: the loop is idle).
@@ -73,6 +74,25 @@ def live_db(transactional_db):
 @pytest.fixture
 def demo_data(live_db):
     call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback that the app's email goes to, to count what arrives."""
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "config.email.SmtpBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+    yield sink
+    sink.stop()
+
+
+def emails_about(smtp: SmtpSink, words: str) -> list[tuple[tuple[str, ...], str]]:
+    """(recipients, subject) of each email received whose subject contains `words`."""
+    return [
+        (tuple(message.to), " ".join(message.subject.split()))
+        for message in smtp.received
+        if words in message.subject
+    ]
 
 
 @pytest.fixture

@@ -47,6 +47,15 @@ class Person:
         else:
             locator.fill(text)
 
+    def tick(self, locator: Locator) -> None:
+        """Tick a checkbox: Space on it from the keyboard."""
+        if self.keyboard:
+            self.tab_to(locator)
+            self.page.keyboard.press("Space")
+        else:
+            locator.check()
+        expect(locator).to_be_checked()
+
     def choose(self, group: Locator, label: str) -> None:
         """Pick one radio of a group: Tab into the group, then arrow keys, as people do."""
         wanted = group.get_by_label(label, exact=True)

@@ -17,22 +17,12 @@ from organisations.models import Organisation
 from partnerships.models import Assessment, HealthCheck, HealthCheckEntry, Participant, Review
 from partnerships.services.reviews import review_close
 from tests.conftest import submit
-from tests.partnerships.smtp_sink import SmtpSink
 
 from .conftest import assert_no_axe_violations, check_page, screenshot, signed_in
 
 SHARED = "Quarterly reports reach us too late to act on."
 KEPT = "Our board is split on this."
 REPLY = "The VCSE figures on transparency reflect last winter; it is better now."
-
-
-@pytest.fixture
-def smtp(settings):
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "config.email.SmtpBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,11 @@
 
 Priya, of the demo's ICB, registers a partnership, adds four partners, opens a review, sees
 who has submitted, records the health check, closes the review, reads the results and adds
-two of the suggested actions. The partners' self-assessments are journey 1; here they are
+two of the suggested actions. The review is open, not confidential: before opening it she
+reads who will see each organisation's answers (its sides are too small for confidential),
+the results show the comment a charity shared with its name, and when the charity replies
+to the results the reply is shown beside her summary and her email about it arrives once at
+a real SMTP server on loopback. The partners' self-assessments are journey 1; here they are
 put straight into the database. Every page is checked with axe, at 320 px and with text
 at 200%, including the empty states of a new partnership and each form submitted empty.
 """
@@ -11,12 +15,12 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from organisations.models import Organisation
+from organisations.models import Organisation, User
 from partnerships.management.commands.seed_demo import DEMO_PASSWORD, ORGANISATIONS
-from partnerships.models import Assessment, Partnership
+from partnerships.models import Assessment, Partnership, Rating
 from tests.conftest import submit
 
-from .conftest import check_page, screenshot
+from .conftest import check_page, emails_about, screenshot, signed_in
 
 LEAD_COMMISSIONER = "priya.shah@northvalley-icb.example"
 NAME = "North Valley Social Prescribing Network"
@@ -40,6 +44,11 @@ PRINCIPLES = [
 NHS_SCORES = {2: [5, 5, 5, 5], 7: [2, 2, 2, 2]}
 VCSE_SCORES = {2: [1, 1, 2, 1], 7: [2, 2, 2, 2]}
 HEALTH_CHECK = ["Green", "Amber", "Green", "Green", "Amber", "Green", "Red"]
+# The carers' reason for their 1 on statement 2.1, shared with the partners; the rest of
+# their comments stay within the charity.
+SHARED = "Finance reports reach us a month after the board has discussed them."
+CHARITY_EDITOR = "grace.mensah@northdalecarers.example"
+REPLY = "We welcome the results and will bring the finance reports question to the board."
 
 
 def _heading(page: Page):
@@ -75,9 +84,31 @@ def _submit_assessments(partnership: Partnership) -> None:
     for assessment in assessments:
         if assessment.organisation.name in scores:
             submit(assessment, scores=scores[assessment.organisation.name])
+    Rating.objects.filter(
+        assessment__organisation__name=_organisation("carers"),
+        assessment__review__partnership=partnership,
+        statement__principle__number=2,
+        statement__order=1,
+    ).update(comment=SHARED, comment_shared=True)
 
 
-def test_a_lead_commissioner_runs_a_review(page: Page, live_server, demo_data):
+def _reply_as_the_charity(browser, live_server, results_url: str) -> None:
+    """Grace, the carers' editor, replies to the published results in her own browser."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(10_000)
+    signed_in(context, live_server, User.objects.get(email=CHARITY_EDITOR))
+    page = context.new_page()
+    page.goto(results_url)
+    page.get_by_role("link", name="Reply to the results").click()
+    expect(_heading(page)).to_have_text("Reply to the results")
+    check_page(page)
+    page.get_by_label("Your organisation’s response to the results").fill(REPLY)
+    page.get_by_role("button", name="Publish the reply").click()
+    expect(page.get_by_test_id("replies")).to_contain_text(REPLY)
+    context.close()
+
+
+def test_a_lead_commissioner_runs_a_review(page: Page, browser, live_server, demo_data, smtp):
     page.goto("/accounts/sign-in/")
     page.get_by_label("Email address").fill(LEAD_COMMISSIONER)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -149,6 +180,13 @@ def test_a_lead_commissioner_runs_a_review(page: Page, live_server, demo_data):
     expect(asked).to_have_count(5)
     for key in ("icb", *(key for key, _ in PARTNERS)):
         expect(asked.filter(has_text=_organisation(key))).to_have_count(1)
+    # Who will see the answers, before opening: open, as two NHS bodies are too few to hide.
+    expect(page.get_by_test_id("visibility-open")).to_contain_text(
+        "every partner sees each organisation’s scores with its name"
+    )
+    expect(page.get_by_test_id("confidential-refused")).to_contain_text(
+        "at least 3 organisations on each side"
+    )
     check_page(page)
     page.get_by_role("button", name="Open the review").click()
     expect(page.get_by_text("The review is open.")).to_be_visible()
@@ -211,9 +249,30 @@ def test_a_lead_commissioner_runs_a_review(page: Page, live_server, demo_data):
     organisations = page.get_by_role("table", name="Each submitting organisation’s score")
     expect(organisations.get_by_role("columnheader")).to_have_count(5)
     expect(page.get_by_text("there is no trend yet")).to_be_visible()
+    # The carers' shared reason, under its principle, with their name; nothing they kept.
+    comments = page.get_by_test_id("shared-comments")
+    expect(comments).to_contain_text("2. Transparency")
+    expect(comments).to_contain_text(SHARED)
+    expect(comments).to_contain_text(_organisation("carers"))
+    expect(comments).not_to_contain_text("Needs work")
     check_page(page)
     screenshot(page, "journey-results")
     results_url = page.url
+
+    # The carers reply to the results: beside the summary, and Priya is emailed once.
+    _reply_as_the_charity(browser, live_server, results_url)
+    page.reload()
+    replies = page.get_by_test_id("replies")
+    expect(replies).to_contain_text(REPLY)
+    expect(replies).to_contain_text(_organisation("carers"))
+    check_page(page)
+    assert emails_about(smtp, "replied") == [
+        (
+            (LEAD_COMMISSIONER,),
+            f"{_organisation('carers')} has replied to the results of the {NAME} review",
+        )
+    ]
+    assert all(count == 1 for count in smtp.attempts.values())
 
     # Two of the suggestions become actions, the first after a try without an owner.
     suggestions = page.get_by_role("link", name="Add this as an action")
