@@ -276,3 +276,57 @@ def tables(html: str) -> dict[str, list[list[str]]]:
     parser = _Tables()
     parser.feed(html)
     return parser.tables
+
+
+def candid_partnership(*, size, framework, icb, carol, reviews=1) -> Review:
+    """A partnership that Carol's ICB leads with `size` NHS trusts and `size` charities (and
+    the ICB), and `reviews` closed confidential reviews; in each every organisation submits
+    and shares a comment, and every charity replies: for pages whose query count must not
+    grow with any of them. The latest review is returned."""
+    from partnerships.models import Reply
+
+    partnership = Partnership.objects.create(
+        name=f"Candid {size}", kind="alliance_contract", framework=framework, icb=icb
+    )
+    Participant.objects.create(partnership=partnership, organisation=icb, role="lead_commissioner")
+    organisations = [icb]
+    for n in range(size):
+        for kind in (Organisation.Kind.NHS_TRUST, Organisation.Kind.CHARITY):
+            organisation = Organisation.objects.create(name=f"{kind.label} {size}-{n}", kind=kind)
+            Participant.objects.create(
+                partnership=partnership, organisation=organisation, role="other"
+            )
+            organisations.append(organisation)
+    for number in range(reviews):
+        opened = datetime.date(2020 + number // 12, 1 + number % 12, 1)
+        review = Review.objects.create(
+            partnership=partnership,
+            framework=framework,
+            visibility=Review.Visibility.CONFIDENTIAL,
+            opened_on=opened,
+            due_on=opened + datetime.timedelta(days=20),
+            state=Review.State.CLOSED,
+            closed_on=opened + datetime.timedelta(days=25),
+            overall_rag="amber",
+            summary="Steady.",
+        )
+        for organisation in organisations:
+            assessment = submit(
+                Assessment.objects.create(review=review, organisation=organisation), by=carol
+            )
+            assessment.ratings.filter(statement__order=1).update(
+                comment=f"Shared by {organisation.name}", comment_shared=True
+            )
+            if organisation.kind == Organisation.Kind.CHARITY:
+                Reply.objects.create(
+                    review=review,
+                    organisation=organisation,
+                    side=str(organisation.side),
+                    text=f"Reply of {organisation.name}",
+                    created_by=carol,
+                )
+        health = HealthCheck.objects.create(review=review, recorded_by=carol)
+        for principle in framework.principles.all():
+            HealthCheckEntry.objects.create(health_check=health, principle=principle, rag="amber")
+        store_result(review)
+    return review

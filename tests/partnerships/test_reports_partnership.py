@@ -3,13 +3,15 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from partnerships import results
 from partnerships.models import Assessment, Partnership, Review
 from partnerships.templatetags.scores import index, score
 from tests.conftest import store_result, submit
-from tests.partnerships.report_seed import expected_latest, seed, tables
+from tests.partnerships.report_seed import candid_partnership, expected_latest, seed, tables
 
 
 @pytest.fixture
@@ -116,3 +118,24 @@ def test_it_matches_the_results_page(client, carol, seeded, partnership):
     for row, principle in zip(page[1:], result.principles, strict=True):
         assert row[2] == score(principle.side_means["nhs"])
         assert row[4] == score(principle.side_means["vcse"])
+
+
+@pytest.mark.parametrize(("size", "reviews"), [(3, 1), (12, 6)])
+def test_it_costs_a_fixed_number_of_queries(client, carol, framework, icb, size, reviews):
+    """7 organisations and 1 review, or 25 and 6 (the trend), a shared comment from each on
+    every principle and a reply from each charity, the review confidential: the same queries."""
+    review = candid_partnership(
+        size=size, framework=framework, icb=icb, carol=carol, reviews=reviews
+    )
+    client.force_login(carol)
+    url = reverse("partnerships:partnership_report", kwargs={"code": review.partnership.code})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.text.count("Shared by ") == 7 * (2 * size + 1)  # one a principle
+    assert response.text.count("Reply of ") == size
+    # User, memberships, the reports role, partnership, review, the trend's reviews with
+    # their stored results, principles' and organisations' figures, Carol's own
+    # organisations, health check and its entries, the ICB's and region's averages, shared
+    # comments, replies, partners, actions.
+    assert len(queries) == 17, [q["sql"] for q in queries]

@@ -10,6 +10,7 @@ from organisations.models import Organisation
 from partnerships import results
 from partnerships.models import Assessment, HealthCheck, HealthCheckEntry, Participant, Review
 from tests.conftest import store_result, submit
+from tests.partnerships.report_seed import candid_partnership
 
 
 def _url(review):
@@ -187,6 +188,27 @@ def test_it_runs_a_fixed_number_of_queries(client, ada, framework, icb, size):
     # replies, the partners the person may reply for (the session was kept at sign-in:
     # organisations/frame.py).
     assert len(queries) == 13, [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize(("size", "reviews"), [(3, 1), (12, 6)])
+def test_a_partner_of_a_confidential_review_costs_a_fixed_number_of_queries(
+    client, carol, framework, icb, size, reviews
+):
+    """What the withholding adds for a partner (their own organisations, the shared comments
+    with their writers' sides, the replies) costs the same for 7 organisations in 1 review as
+    for 25 in 6, with a comment from each and a reply from each charity."""
+    review = candid_partnership(
+        size=size, framework=framework, icb=icb, carol=carol, reviews=reviews
+    )
+    client.force_login(carol)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(review))
+    assert response.status_code == 200
+    assert response.text.count("Shared by ") == 7 * (2 * size + 1)  # one a principle
+    assert response.text.count("Reply of ") == size
+    # As for an admin (above), with Carol's memberships for the menu and the organisations
+    # whose own scores she sees (the withholding's one query).
+    assert len(queries) == 15, [q["sql"] for q in queries]
 
 
 @pytest.mark.parametrize(
