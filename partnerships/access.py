@@ -15,9 +15,13 @@ from .models import Action, Assessment, Concern, Participant, Partnership, Revie
 EDITING_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
 
 
-def get_partnership(request, code) -> Partnership:
-    """The gate every partnership page goes through: not a partner, a 404."""
-    return get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
+def get_partnership(request, code, *, related: tuple[str, ...] = ()) -> Partnership:
+    """The gate every partnership page goes through: not a partner, a 404. `related` names
+    what the page shows of the partnership's own links, read in the same query."""
+    partnerships = Partnership.objects.visible_to(request.user)
+    if related:  # select_related() with no names would follow every link
+        partnerships = partnerships.select_related(*related)
+    return get_object_or_404(partnerships, code=code)
 
 
 def _edits_for_current_partner(user, partnership: Partnership, roles=None) -> bool:

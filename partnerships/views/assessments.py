@@ -4,16 +4,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from partnerships import withholding
-from partnerships.access import assessments_visible_to, require_edit_assessment
+from partnerships.access import (
+    assessments_visible_to,
+    get_partnership,
+    require_edit_assessment,
+)
 from partnerships.forms.assessments import PrincipleForm
-from partnerships.models import Assessment, Partnership
+from partnerships.models import Assessment
 from partnerships.services import assessments as services
 from principles.models import Principle
 
 
 def _get_assessment(request, code, review_code, assessment_code) -> Assessment:
     """Through the gate: another partner's assessment is a 404, even for the commissioner."""
-    partnership = get_object_or_404(Partnership.objects.visible_to(request.user), code=code)
+    partnership = get_partnership(request, code)
     review = get_object_or_404(partnership.reviews, code=review_code)
     assessment = get_object_or_404(
         assessments_visible_to(request.user)

@@ -65,9 +65,7 @@ def dashboard(request):
 
 
 def partnership_detail(request, code):
-    partnership = get_object_or_404(
-        Partnership.objects.visible_to(request.user).select_related("icb", "framework"), code=code
-    )
+    partnership = get_partnership(request, code, related=("icb", "framework"))
     participants = partnership.participants.select_related("organisation", "lead_contact")
     reviews = list(partnership.reviews.select_related("result").order_by("-opened_on", "-id"))
     for review in reviews:

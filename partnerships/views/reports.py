@@ -11,7 +11,7 @@ import tempfile
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 
@@ -25,9 +25,9 @@ from partnerships import (
     results,
     withholding,
 )
-from partnerships.access import require_reports
+from partnerships.access import get_partnership, require_reports
 from partnerships.forms.reports import ReportFilterForm
-from partnerships.models import HealthCheck, Partnership, Review
+from partnerships.models import HealthCheck, Review
 
 # The PDF pack lists this many partnerships in its heatmap; the files hold them all.
 PDF_HEATMAP_ROWS = 200
@@ -190,13 +190,6 @@ def report_pdf(request):
     )
 
 
-def _partnership(request, code) -> Partnership:
-    return get_object_or_404(
-        Partnership.objects.visible_to(request.user).select_related("icb", "framework"),
-        code=code,
-    )
-
-
 def _partnership_context(request, partnership) -> dict:
     review = (
         partnership.reviews.filter(state=Review.State.CLOSED)
@@ -276,7 +269,7 @@ def _trend_part(trend, start, end) -> dict:
 
 def partnership_report(request, code):
     require_reports(request.user)
-    partnership = _partnership(request, code)
+    partnership = get_partnership(request, code, related=("icb", "framework"))
     return render(
         request,
         "partnerships/partnership_report.html",
@@ -286,7 +279,7 @@ def partnership_report(request, code):
 
 def partnership_pdf(request, code):
     require_reports(request.user)
-    partnership = _partnership(request, code)
+    partnership = get_partnership(request, code, related=("icb", "framework"))
     context = _partnership_context(request, partnership)
     audit(
         request.user,
