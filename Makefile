@@ -32,7 +32,7 @@ test: install assets services chromium pango lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -ll -q -r config organisations principles partnerships
+	$(BIN)/bandit -ll -q -r config organisations principles partnerships api
 
 install: $(VENV)/.installed
 

@@ -501,6 +501,7 @@ class Generator:
                     "successor_id": None,
                     "nation": "",  # England's bank holidays, as for a blank nation
                     "created_at": created,
+                    "updated_at": created,
                 }
                 if kind == Kind.ICB and self.real_icbs:
                     real = self.real_icbs[number]
@@ -637,6 +638,7 @@ class Generator:
                 framework_id=self.framework.id,
                 created_by_id=lead.person(rng, editors=True),
                 created_at=_at(starts_on - datetime.timedelta(days=30)),
+                updated_at=_at(starts_on - datetime.timedelta(days=30)),
             )
             self._participants(partnership_id, members)
             self._concerns(partnership_id, members, starts_on, ends_on)
@@ -771,6 +773,7 @@ class Generator:
             closed_by_id=None if still_open else opener,
             closed_on=closed_on,
             visibility=Review.Visibility.OPEN,  # every partner sees each one's scores
+            updated_at=_at(closed_on or opened_on),
         )
         self.counts["reviews"] += 1
         self.counts["open reviews"] += still_open
@@ -953,6 +956,7 @@ class Generator:
                 status=status,
                 created_by_id=lead.person(rng, editors=True),
                 created_at=_at(closed_on, 15),
+                updated_at=_at(closed_on, 15),
             )
             self.counts["actions"] += 1
 

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "organisations",
     "principles",
     "partnerships",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +172,13 @@ CACHES = {
         }
     ),
 }
+# The read API's per-token request counts: shared by every web process where CACHE_URL is
+# set (Redis), else one process's memory, as the frames are.
+CACHES["api"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+) | {"KEY_PREFIX": "api"}
 FRAME_CACHE = env_bool("FRAME_CACHE", default=bool(CACHE_URL) or DEBUG)
 # Sessions are written to the database and, where that cache is shared, read from it: a
 # sign-out deletes both (organisations.services.sessions_end_for for every session of a
@@ -335,3 +345,32 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "sweeps")]
 CELERY_TASK_ROUTES = {"partnerships.tasks.sweep_reminders": {"queue": "sweeps"}}
+
+# The read API (api/): JSON only, read only, personal tokens only (no session, so no CSRF).
+API_RATE = env_str("API_RATE", "120/min")  # requests per token; DRF's "N/sec|min|hour|day"
+API_THROTTLE_CACHE = "api"
+# A request that lists more rows than this is an export, recorded in the audit trail.
+API_EXPORT_ROWS = env_int("API_EXPORT_ROWS", default=250)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.access.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.BelongsToAnOrganisation"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.access.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.access.throttled_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": False,  # numbers in JSON, as BI tools read them
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Partnership Health read API",
+    "DESCRIPTION": (
+        "Read-only access to the partnerships, reviews, results, actions and reports that "
+        "your pages show you, with a personal token made on your profile page."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"RagEnum": "partnerships.models.RAG"},
+}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("organisations.auth_urls")),
     path("organisations/", include("organisations.urls")),
     path("partnerships/", include("partnerships.urls")),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

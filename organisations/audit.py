@@ -75,7 +75,9 @@ def change_and_audit(
         return {}
     for name in changed:
         setattr(obj, name, values[name])
-    obj.save(update_fields=changed)
+    # An "updated at" (auto_now) is saved with any change, or it would keep its old time.
+    stamps = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+    obj.save(update_fields=[*changed, *stamps])
     changes = changes_between(
         {name: before[name] for name in changed}, {name: values[name] for name in changed}
     )

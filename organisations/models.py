@@ -208,6 +208,9 @@ class Organisation(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Brought up to now by every change (services name it in update_fields): the read API's
+    # updated_since, for incremental refreshes, filters on it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = OrganisationQuerySet.as_manager()
 

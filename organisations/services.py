@@ -161,7 +161,7 @@ def organisation_import_row(*, row: dict) -> str:
     elif not changed:
         return "unchanged"
     else:
-        organisation.save(update_fields=changed)
+        organisation.save(update_fields=[*changed, "updated_at"])
         result = "updated"
     audit(
         None,
@@ -269,7 +269,7 @@ def succession_record(
     last_day = takes_effect_on - datetime.timedelta(days=1)
     predecessor.active_to = last_day
     predecessor.successor = successors[0] if len(successors) == 1 else None
-    predecessor.save(update_fields=["active_to", "successor"])
+    predecessor.save(update_fields=["active_to", "successor", "updated_at"])
     audit(
         by,
         f"succession.{result}",

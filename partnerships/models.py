@@ -103,6 +103,9 @@ class Partnership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Brought up to now by every change (services name it in update_fields): the read API's
+    # updated_since, for incremental refreshes, filters on it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -302,6 +305,9 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_on = models.DateField(null=True, blank=True)
+    # Brought up to now by every change (services name it in update_fields): the read API's
+    # updated_since, for incremental refreshes, filters on it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["partnership", "-opened_on"]
@@ -690,6 +696,9 @@ class Action(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Brought up to now by every change (services name it in update_fields): the read API's
+    # updated_since, for incremental refreshes, filters on it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ActionQuerySet.as_manager()
 

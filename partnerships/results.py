@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from organisations.models import Organisation
 from partnerships import scoring
@@ -173,6 +174,10 @@ def review_results_store(reviews, *, replace: bool = False) -> int:
             review_rows.append(review_row)
             principle_rows += principles
             organisation_rows += organisations
+    # A result stored again (manage.py rescore) is a change the read API's updated_since shows.
+    Review.objects.filter(pk__in=[row.review_id for row in review_rows]).update(
+        updated_at=timezone.now()
+    )
     ReviewResult.objects.bulk_create(review_rows)
     PrincipleResult.objects.bulk_create(principle_rows, batch_size=5000)
     OrganisationResult.objects.bulk_create(organisation_rows, batch_size=5000)
@@ -295,6 +300,20 @@ def review_result(review: Review, *, user) -> scoring.ReviewResult:
     """The stored result of one closed review, with each organisation's scores, as `user`
     may see it (withholding.withhold)."""
     return withhold(stored_result(review), user=user)
+
+
+def review_results(reviews, *, user) -> dict[int, scoring.ReviewResult]:
+    """The stored results of many closed reviews (any frameworks), by review id, each as
+    `user` may see it, without each organisation's scores: two queries per framework, for
+    lists. The reviews come with select_related("result", "framework")."""
+    by_framework = defaultdict(list)
+    for review in reviews:
+        if review.state == Review.State.CLOSED:
+            by_framework[review.framework_id].append(review)
+    found = {}
+    for group in by_framework.values():
+        found |= {pk: withhold(result, user=user) for pk, result in _load(group).items()}
+    return found
 
 
 def _trend_reviews(review: Review) -> list[Review]:

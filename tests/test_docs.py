@@ -8,7 +8,16 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 # Everything of the project's own that may cite a document.
-SOURCES = ["config", "organisations", "principles", "partnerships", "templates", "tests", "bench"]
+SOURCES = [
+    "config",
+    "organisations",
+    "principles",
+    "partnerships",
+    "api",
+    "templates",
+    "tests",
+    "bench",
+]
 CITATION = re.compile(r"[\w./-]*\w\.md\b")
 
 

@@ -77,6 +77,11 @@ def _succession_kwargs(world) -> dict:
 
 
 def _url(name, world):
+    if name == "api:token_revoke":
+        from api.services import token_create
+
+        token = world.setdefault("bob_token", token_create(user=world["bob"], name="BI", days=30))
+        return reverse(name, kwargs={"code": token[0].code})
     if name in SUCCESSION_URLS:
         return reverse(name, kwargs=_succession_kwargs(world).get(name, {}))
     partnership, charity = world["partnership"], world["charity"]
@@ -133,6 +138,10 @@ def _url(name, world):
         "organisations:member_deactivate": member,
         "organisations:accept_invitation": {"token": world["invitation"].token},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "api:organisation_detail": {"code": charity.code},
+        "api:partnership_detail": {"code": partnership.code},
+        "api:review_detail": {"code": world["closed_review"].code},
+        "api:action_detail": {"code": world["action"].code},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -311,6 +320,30 @@ CASES = {
         "get",
         {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 403, "amy": 200},
     ),
+    # The read API: each person's own token (API_URLS); no token is a 401. Another
+    # organisation's object is a 404 as on its page; the report is for commissioners.
+    "api:organisation_list": ("get", {ANON: 401, "dan": 200, "bob": 200}),
+    "api:organisation_detail": ("get", {ANON: 401, "dan": 404, "bob": 200, "carol": 200}),
+    "api:partnership_list": ("get", {ANON: 401, "dan": 200, "bob": 200}),
+    "api:partnership_detail": ("get", {ANON: 401, "dan": 404, "bob": 200, "carol": 200}),
+    "api:review_list": ("get", {ANON: 401, "dan": 200, "bob": 200}),
+    "api:review_detail": ("get", {ANON: 401, "dan": 404, "bob": 200, "carol": 200}),
+    "api:action_list": ("get", {ANON: 401, "dan": 200, "bob": 200}),
+    "api:action_detail": ("get", {ANON: 401, "dan": 404, "bob": 200, "carol": 200}),
+    "api:report_summary": ("get", {ANON: 401, "dan": 403, "alice": 403, "carol": 200, "ada": 200}),
+    # Its description is public, for people and programs.
+    "api:schema": ("get", {ANON: 200}),
+    "api:docs": ("get", {ANON: 200, "bob": 200}),
+    # Tokens are made and revoked from the profile page: each person only their own.
+    "api:token_create": ("get", {ANON: 302, "bob": 200}),
+    "api:token_revoke": ("post", {ANON: 302, "dan": 404, "bob": 302}),
+}
+
+# Reached with the person's API token rather than a signed-in session.
+API_URLS = {
+    name
+    for name in CASES
+    if name.startswith("api:") and name.split(":")[1].endswith(("_list", "_detail", "_summary"))
 }
 
 
@@ -329,10 +362,17 @@ def test_every_url_has_an_access_case():
 )
 def test_access(client, world, name, person, method, expected):
     url = _url(name, world)
-    if person != ANON:
+    headers = {}
+    if name in API_URLS and person != ANON:
+        from api.services import token_create
+
+        headers["HTTP_AUTHORIZATION"] = (
+            "Bearer " + token_create(user=world[person], name="Access", days=30)[1]
+        )
+    elif person != ANON:
         client.force_login(world[person])
     before = database_snapshot()
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(url, **headers)
     assert response.status_code == expected, f"{person} {method.upper()} {url}"
     if expected in (403, 404, 405):
         assert database_snapshot() == before, f"a refused {method.upper()} {url} changed data"

@@ -78,6 +78,7 @@ def participant_add(
         }
         participant.role, participant.joined_on, participant.left_on = role, joined_on, None
         participant.save(update_fields=["role", "joined_on", "left_on"])
+    partnership_touched(partnership.pk)
     audit(
         by,
         "participant.added",
@@ -101,6 +102,7 @@ def participant_remove(*, participant: Participant, by: User) -> Participant:
     today = timezone.localdate()
     participant.left_on = max(today, participant.joined_on or today)
     participant.save(update_fields=["left_on"])
+    partnership_touched(participant.partnership_id)
     audit(
         by,
         "participant.removed",
@@ -109,3 +111,9 @@ def participant_remove(*, participant: Participant, by: User) -> Participant:
         changes=changes_between({"left_on": None}, {"left_on": participant.left_on}),
     )
     return participant
+
+
+def partnership_touched(partnership_id: int) -> None:
+    """Its partners changed: the partnership counts as updated (the read API's
+    updated_since lists it again)."""
+    Partnership.objects.filter(pk=partnership_id).update(updated_at=timezone.now())

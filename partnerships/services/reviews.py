@@ -136,7 +136,7 @@ def health_check_save(
     HealthCheckEntry.objects.bulk_update(changed, ["rag", "comment"])
     if review.summary != summary:
         review.summary = summary
-        review.save(update_fields=["summary"])
+        review.save(update_fields=["summary", "updated_at"])
     after = {"serious_concern": serious_concern, "summary": summary}
     for number, (rag, comment) in entries.items():
         after[f"rag_{number}"], after[f"comment_{number}"] = rag, comment
@@ -173,13 +173,13 @@ def review_close(*, review: Review, by: User, overall_rag: str) -> Review:
     today = timezone.localdate()
     review.state, review.overall_rag = Review.State.CLOSED, overall_rag
     review.closed_by, review.closed_on = by, today
-    review.save(update_fields=["state", "overall_rag", "closed_by", "closed_on"])
+    review.save(update_fields=["state", "overall_rag", "closed_by", "closed_on", "updated_at"])
     # Its assessments are locked and its framework frozen from now: the result is final.
     review_result_store(review)
     partnership = review.partnership
     next_review_due = partnership.next_review_due
     partnership.next_review_due = add_months(today, partnership.review_frequency_months)
-    partnership.save(update_fields=["next_review_due"])
+    partnership.save(update_fields=["next_review_due", "updated_at"])
     audit(
         by,
         "review.closed",

@@ -38,6 +38,7 @@ from partnerships.models import (
     PartnershipTransfer,
     Review,
 )
+from partnerships.services.partnerships import partnership_touched
 
 
 @transaction.atomic
@@ -78,6 +79,7 @@ def succession_carry_out(
         if participant is not None:
             participant.left_on = max(last_day, participant.joined_on or last_day)
             participant.save(update_fields=["left_on"])
+            partnership_touched(partnership.pk)
         if not successors:  # a dissolution: the body leaves, no one takes over
             audit(
                 by,
@@ -118,7 +120,7 @@ def _hand_over(transfer: PartnershipTransfer, *, by: User | None) -> None:
     changes = {}
     if transfer.area:
         partnership.icb = successor
-        partnership.save(update_fields=["icb"])
+        partnership.save(update_fields=["icb", "updated_at"])
         changes["icb"] = [str(predecessor.pk), str(successor.pk)]
     if transfer.partner_role:
         changes["joined"] = [None, _join(partnership, successor, transfer.partner_role, on)]
@@ -135,6 +137,7 @@ def _hand_over(transfer: PartnershipTransfer, *, by: User | None) -> None:
 
 def _join(partnership: Partnership, successor: Organisation, role: str, on) -> str:
     """The successor joins on the date with the predecessor's role; a lead stays lead."""
+    partnership_touched(partnership.pk)
     existing = Participant.objects.filter(partnership=partnership, organisation=successor).first()
     if existing is None:
         Participant.objects.create(

@@ -1,0 +1,479 @@
+"""The read API, /api/v1/: every object through the gate its page uses, every result
+through the withholding rule, a page of a fixed number of queries, and an ETag.
+
+Anyone reaches these views (no session: a personal token, api.access); the permission
+class refuses a token without rights, and each queryset holds only what its owner's pages
+would show: another organisation's object is a 404, as on the pages.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied as PageRefused
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import conditional_page
+from django.views.decorators.vary import vary_on_headers
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import exceptions, generics, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from organisations.audit import audit, only_organisation
+from organisations.models import Organisation
+from partnerships import reports
+from partnerships.access import require_reports
+from partnerships.forms.reports import ReportFilterForm
+from partnerships.models import Action, Participant, Partnership, Review
+
+from . import presenters
+from . import serializers as s
+
+
+class Error(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class FieldErrors(serializers.Serializer):
+    detail = serializers.CharField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+ERRORS = {
+    400: OpenApiResponse(FieldErrors, description="A parameter that does not fit, and why."),
+    401: OpenApiResponse(Error, description="No token, or one that is not valid."),
+    403: OpenApiResponse(Error, description="The token's owner may not read this."),
+    404: OpenApiResponse(Error, description="Nothing of that code that you may see."),
+    429: OpenApiResponse(Error, description="Too many requests with this token."),
+}
+
+
+class CodePagination(CursorPagination):
+    """Pages in the order of the objects' codes: stable, whatever changes between pages,
+    and a cursor that tells nothing of how many rows there are."""
+
+    ordering = "code"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    page_size_query_description = "Rows a page, 1 to 1000 (100 unless given)."
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"cursor": ["Use the cursor of a “next” or “previous” link as it is."]}
+            ) from None
+
+
+def _api(view):
+    """Public to the sign-in gate (the token is checked instead), with an ETag so a client
+    that sends If-None-Match gets 304 when nothing changed; it varies by token."""
+    return login_not_required(vary_on_headers("Authorization")(conditional_page(view)))
+
+
+class Listed(generics.ListAPIView):
+    pagination_class = CodePagination
+    filters_class: type[serializers.Serializer]
+
+    def filters(self) -> dict:
+        form = self.filters_class(data=self.request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError({"errors": form.errors})
+        return {k: v for k, v in form.validated_data.items() if v not in (None, "")}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = len(response.data.get("results", []))
+        if rows > settings.API_EXPORT_ROWS:
+            audit(
+                request.user,
+                "export.api",
+                organisation=only_organisation(request.user),
+                changes={"path": request.path, "query": request.GET.urlencode(), "rows": rows},
+            )
+        return response
+
+
+class Detail(generics.RetrieveAPIView):
+    def get_object(self):
+        try:
+            code = uuid.UUID(self.kwargs["code"])
+        except ValueError:
+            raise exceptions.NotFound("There is no such object.") from None
+        found = self.get_queryset().filter(code=code).first()
+        if found is None:
+            raise exceptions.NotFound("There is no such object that you may see.")
+        return found
+
+
+class Since(serializers.Serializer):
+    updated_since = serializers.DateTimeField(
+        required=False,
+        help_text="Only what changed at or after this time (ISO 8601, e.g. "
+        "2026-11-01T00:00:00Z): for an incremental refresh.",
+    )
+
+
+def _since(queryset, filters):
+    if "updated_since" in filters:
+        queryset = queryset.filter(updated_at__gte=filters["updated_since"])
+    return queryset
+
+
+# Organisations
+
+
+class OrganisationFilters(Since):
+    side = serializers.ChoiceField(choices=s.SIDE_CHOICES, required=False)
+
+
+def _organisations(user):
+    return Organisation.objects.visible_to(user).select_related("icb")
+
+
+@extend_schema(
+    parameters=[OrganisationFilters], responses={200: s.OrganisationSerializer, **ERRORS}
+)
+class OrganisationList(Listed):
+    """Organisations you may see: your own and your partnerships' partners."""
+
+    serializer_class = s.OrganisationSerializer
+    filters_class = OrganisationFilters
+
+    def get_queryset(self):
+        filters = self.filters()
+        organisations = _since(_organisations(self.request.user), filters)
+        if "side" in filters:
+            organisations = organisations.of_side(filters["side"])
+        return organisations
+
+
+@extend_schema(responses={200: s.OrganisationSerializer, **ERRORS})
+class OrganisationDetail(Detail):
+    serializer_class = s.OrganisationSerializer
+
+    def get_queryset(self):
+        return _organisations(self.request.user)
+
+
+# Partnerships
+
+
+class PartnershipFilters(Since):
+    icb = serializers.UUIDField(required=False, help_text="The ICB area, by its code.")
+
+
+def _partnerships(user):
+    return (
+        Partnership.objects.visible_to(user)
+        .select_related("icb", "framework")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("organisation").order_by(
+                    "organisation__name", "pk"
+                ),
+            )
+        )
+    )
+
+
+@extend_schema(parameters=[PartnershipFilters], responses={200: s.PartnershipSerializer, **ERRORS})
+class PartnershipList(Listed):
+    """Partnerships your organisations are partners in (every one for a platform admin)."""
+
+    serializer_class = s.PartnershipSerializer
+    filters_class = PartnershipFilters
+
+    def get_queryset(self):
+        filters = self.filters()
+        partnerships = _since(_partnerships(self.request.user), filters)
+        if "icb" in filters:
+            partnerships = partnerships.filter(icb__code=filters["icb"])
+        return partnerships
+
+
+@extend_schema(responses={200: s.PartnershipSerializer, **ERRORS})
+class PartnershipDetail(Detail):
+    serializer_class = s.PartnershipSerializer
+
+    def get_queryset(self):
+        return _partnerships(self.request.user)
+
+
+# Reviews
+
+
+class ReviewFilters(Since):
+    partnership = serializers.UUIDField(required=False, help_text="One partnership, by code.")
+    icb = serializers.UUIDField(required=False, help_text="The ICB area, by its code.")
+    state = serializers.ChoiceField(choices=Review.State.choices, required=False)
+
+
+def _reviews(user):
+    return Review.objects.filter(
+        partnership__in=Partnership.objects.visible_to(user).values("pk")
+    ).select_related("partnership__icb", "framework", "result")
+
+
+@extend_schema(parameters=[ReviewFilters], responses={200: s.ReviewSerializer, **ERRORS})
+class ReviewList(Listed):
+    """Reviews of your partnerships, each closed one with its stored result as its results
+    page shows it to you (a confidential review's withheld figures are null)."""
+
+    serializer_class = s.ReviewSerializer
+    filters_class = ReviewFilters
+
+    def get_queryset(self):
+        filters = self.filters()
+        reviews = _since(_reviews(self.request.user), filters)
+        if "partnership" in filters:
+            reviews = reviews.filter(partnership__code=filters["partnership"])
+        if "icb" in filters:
+            reviews = reviews.filter(partnership__icb__code=filters["icb"])
+        if "state" in filters:
+            reviews = reviews.filter(state=filters["state"])
+        return reviews
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return presenters.reviews_page(page, user=self.request.user)
+
+
+@extend_schema(responses={200: s.ReviewSerializer, **ERRORS})
+class ReviewDetail(Detail):
+    """One review; a closed one with each organisation's scores as its results page lists
+    them to you."""
+
+    serializer_class = s.ReviewSerializer
+
+    def get_queryset(self):
+        return _reviews(self.request.user)
+
+    def get_object(self):
+        return presenters.review_one(super().get_object(), user=self.request.user)
+
+
+# Actions
+
+
+class ActionFilters(Since):
+    partnership = serializers.UUIDField(required=False, help_text="One partnership, by code.")
+    status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
+
+
+def _actions(user):
+    return Action.objects.visible_to(user).select_related(
+        "partnership", "review", "principle", "owner_organisation", "owner"
+    )
+
+
+@extend_schema(parameters=[ActionFilters], responses={200: s.ActionSerializer, **ERRORS})
+class ActionList(Listed):
+    """Actions of your partnerships."""
+
+    serializer_class = s.ActionSerializer
+    filters_class = ActionFilters
+
+    def get_queryset(self):
+        filters = self.filters()
+        actions = _since(_actions(self.request.user), filters)
+        if "partnership" in filters:
+            actions = actions.filter(partnership__code=filters["partnership"])
+        if "status" in filters:
+            actions = actions.filter(status=filters["status"])
+        return actions
+
+
+@extend_schema(responses={200: s.ActionSerializer, **ERRORS})
+class ActionDetail(Detail):
+    serializer_class = s.ActionSerializer
+
+    def get_queryset(self):
+        return _actions(self.request.user)
+
+
+# Report
+
+
+class ReportFilters(serializers.Serializer):
+    """The report page's filters; dates as ISO dates rather than the page's three boxes."""
+
+    framework = serializers.IntegerField(required=False, help_text="Framework version id.")
+    region = serializers.CharField(required=False)
+    icb = serializers.UUIDField(required=False)
+    kind = serializers.CharField(required=False, help_text="Partnership type.")
+    service_area = serializers.CharField(required=False)
+    organisation = serializers.UUIDField(required=False)
+    closed_from = serializers.DateField(required=False)
+    closed_to = serializers.DateField(required=False)
+
+
+def _form_data(validated: dict) -> dict:
+    data = {}
+    for name, value in validated.items():
+        if isinstance(value, datetime.date):
+            data |= {f"{name}_day": value.day, f"{name}_month": value.month}
+            data[f"{name}_year"] = value.year
+        else:
+            data[name] = str(value)
+    return data
+
+
+REPORT = inline_serializer(
+    "Report",
+    {
+        "filters": serializers.ListField(child=serializers.CharField()),
+        "framework": serializers.CharField(allow_null=True),
+        "partnerships": serializers.IntegerField(),
+        "reviewed": serializers.IntegerField(),
+        "on_time": serializers.IntegerField(),
+        "late": serializers.IntegerField(),
+        "overdue": serializers.IntegerField(),
+        "open_not_due": serializers.IntegerField(),
+        "average_index": serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True),
+        "principles": inline_serializer(
+            "ReportPrinciple",
+            {
+                "number": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "partnerships": serializers.IntegerField(),
+                "average": serializers.DecimalField(
+                    max_digits=5, decimal_places=2, allow_null=True
+                ),
+                "lowest": serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True),
+                "highest": serializers.DecimalField(
+                    max_digits=5, decimal_places=2, allow_null=True
+                ),
+                "rag": serializers.CharField(allow_null=True),
+                "red": serializers.IntegerField(),
+                "amber": serializers.IntegerField(),
+                "green": serializers.IntegerField(),
+            },
+            many=True,
+        ),
+        "index_bands": inline_serializer(
+            "ReportBand",
+            {"low": serializers.IntegerField(), "count": serializers.IntegerField()},
+            many=True,
+        ),
+        "actions_open": serializers.IntegerField(),
+        "actions_overdue": serializers.IntegerField(),
+        "concerns_raised": serializers.IntegerField(),
+        "concerns_answered": serializers.IntegerField(),
+        "concerns_answered_on_time": serializers.IntegerField(),
+    },
+)
+
+
+@extend_schema(parameters=[ReportFilters], responses={200: REPORT, **ERRORS})
+class ReportSummary(generics.GenericAPIView):
+    """The report page's figures for the filtered partnerships (commissioners and platform
+    admins): a confidential review's withheld figures are left out, as on the page."""
+
+    def get(self, request):
+        try:
+            require_reports(request.user)
+        except PageRefused as refused:
+            raise exceptions.PermissionDenied(str(refused)) from None
+        checked = ReportFilters(data=request.query_params)
+        if not checked.is_valid():
+            raise exceptions.ValidationError({"errors": checked.errors})
+        form = ReportFilterForm(_form_data(checked.validated_data), user=request.user)
+        filters = form.filters()
+        if form.errors:
+            raise exceptions.ValidationError({"errors": form.errors})
+        report = reports.build_report(request.user, filters, per_page=1)
+        figure = presenters._figure
+        concerns = report.concerns.total
+        return Response(
+            {
+                "filters": filters.described(),
+                "framework": str(filters.framework) if filters.framework else None,
+                "partnerships": report.partnerships,
+                "reviewed": report.reviewed,
+                "on_time": report.on_time,
+                "late": report.late,
+                "overdue": report.overdue,
+                "open_not_due": report.open_not_due,
+                "average_index": presenters.scoring.shown_index(report.average_index, 1),
+                "principles": [
+                    {
+                        "number": p.number,
+                        "name": p.name,
+                        "partnerships": p.partnerships,
+                        "average": figure(p.average),
+                        "lowest": figure(p.lowest),
+                        "highest": figure(p.highest),
+                        "rag": p.rag,
+                        "red": p.red,
+                        "amber": p.amber,
+                        "green": p.green,
+                    }
+                    for p in report.summaries
+                ],
+                "index_bands": [{"low": b.low, "count": b.count} for b in report.bands],
+                "actions_open": report.actions_open,
+                "actions_overdue": report.actions_overdue,
+                "concerns_raised": concerns.raised,
+                "concerns_answered": concerns.answered,
+                "concerns_answered_on_time": concerns.answered_on_time,
+            }
+        )
+
+
+# The description, for programs and for people.
+
+
+class Schema(SpectacularAPIView):
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+
+
+@login_not_required
+def docs(request):
+    """The API's description for people: the OpenAPI document set out as a page, with no
+    script, read from the same generated document as /api/v1/schema."""
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": (operation.get("description") or "").strip(),
+            "parameters": operation.get("parameters", []),
+            "id": operation.get("operationId"),
+        }
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    return render(
+        request,
+        "api/docs.html",
+        {
+            "document": document,
+            "operations": operations,
+            "schemas": document.get("components", {}).get("schemas", {}),
+            "schema_url": reverse("api:schema"),
+        },
+    )
+
+
+# What the URLs call.
+organisation_list = _api(OrganisationList.as_view())
+organisation_detail = _api(OrganisationDetail.as_view())
+partnership_list = _api(PartnershipList.as_view())
+partnership_detail = _api(PartnershipDetail.as_view())
+review_list = _api(ReviewList.as_view())
+review_detail = _api(ReviewDetail.as_view())
+action_list = _api(ActionList.as_view())
+action_detail = _api(ActionDetail.as_view())
+report_summary = _api(ReportSummary.as_view())
+schema = login_not_required(Schema.as_view())
