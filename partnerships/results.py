@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from organisations.models import Organisation
-from partnerships import scoring
+from partnerships import charts, scoring
 from partnerships.models import (
     Assessment,
     OrganisationResult,
@@ -24,7 +24,7 @@ from partnerships.models import (
     Review,
     ReviewResult,
 )
-from partnerships.withholding import withhold
+from partnerships.withholding import gap_flag, withhold
 from principles.models import Framework
 
 
@@ -344,3 +344,27 @@ def review_result_and_trend(review: Review, *, user) -> tuple[scoring.ReviewResu
     loaded = _load(reviews, organisations_of=review.pk)
     results = {pk: withhold(result, user=user) for pk, result in loaded.items()}
     return results[review.pk], scoring.trend((r.closed_on, results[r.pk]) for r in reviews)
+
+
+def result_charts(result: scoring.ReviewResult) -> dict:
+    """The radar of the partnership's and the two sides' scores, and the gap bars, that the
+    results page and the partnership report draw from one result."""
+    principles = result.principles
+    labels = [f"{p.number}. {p.name}" for p in principles]
+    return {
+        "radar": charts.radar(
+            labels,
+            [
+                ("Partnership", "app-chart__series--partnership", [p.score for p in principles]),
+                ("NHS side", "app-chart__series--nhs", [p.side_means["nhs"] for p in principles]),
+                (
+                    "VCSE side",
+                    "app-chart__series--vcse",
+                    [p.side_means["vcse"] for p in principles],
+                ),
+            ],
+        ),
+        "gaps": charts.gap_bars(
+            [(label, p.shown_gap, gap_flag(p)) for label, p in zip(labels, principles, strict=True)]
+        ),
+    }

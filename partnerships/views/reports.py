@@ -222,28 +222,13 @@ def _partnership_context(request, partnership) -> dict:
     context |= {
         "result": result,
         "trend": trend,
-        "trend_whole": _trend_part(trend, 0, len(trend.labels)),
         "trend_parts": [
             _trend_part(trend, start, start + reports.PDF_TREND_QUARTERS)
             for start in range(0, len(trend.labels), reports.PDF_TREND_QUARTERS)
         ],
         "health_check": health,
         "rows": [(p, entries.get(p.number)) for p in principles],
-        "radar": charts.radar(
-            [f"{p.number}. {p.name}" for p in principles],
-            [
-                ("Partnership", "app-chart__series--partnership", [p.score for p in principles]),
-                ("NHS side", "app-chart__series--nhs", [p.side_means["nhs"] for p in principles]),
-                (
-                    "VCSE side",
-                    "app-chart__series--vcse",
-                    [p.side_means["vcse"] for p in principles],
-                ),
-            ],
-        ),
-        "gaps": charts.gap_bars(
-            [(f"{p.number}. {p.name}", p.shown_gap, withholding.gap_flag(p)) for p in principles]
-        ),
+        **results.result_charts(result),
         "groups": groups,
         "comments": withholding.shared_comments(review, result, user=request.user),
         "replies": withholding.replies(review, result, user=request.user),

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from partnerships import charts, reports, results, scoring, withholding
+from partnerships import reports, results, scoring, withholding
 from partnerships.access import (
     assessments_visible_to,
     get_partnership,
@@ -229,17 +229,6 @@ def review_results(request, code, review_code):
         else {}
     )
     principles = result.principles
-    radar = charts.radar(
-        [f"{p.number}. {p.name}" for p in principles],
-        [
-            ("Partnership", "app-chart__series--partnership", [p.score for p in principles]),
-            ("NHS side", "app-chart__series--nhs", [p.side_means["nhs"] for p in principles]),
-            ("VCSE side", "app-chart__series--vcse", [p.side_means["vcse"] for p in principles]),
-        ],
-    )
-    gaps = charts.gap_bars(
-        [(f"{p.number}. {p.name}", p.shown_gap, withholding.gap_flag(p)) for p in principles]
-    )
     action_url = reverse("partnerships:action_create", kwargs={"code": code})
     suggestions = [
         {
@@ -270,8 +259,7 @@ def review_results(request, code, review_code):
             "rows": [(p, health_by_number.get(p.number)) for p in principles],
             "organisations": organisations,
             "health_check": health,
-            "radar": radar,
-            "gaps": gaps,
+            **results.result_charts(result),
             "trend": trend,
             "suggestions": suggestions,
             "not_submitted": not_submitted,
