@@ -297,6 +297,49 @@ class MembershipOffersForm(forms.Form):
         return cleaned
 
 
+# Sent even to people who turned reminders off (partnerships/services/reminders.py decides):
+# the one request to complete an assessment when a review opens, the lead commissioner's copy
+# of a partner's overdue assessment, and each step of a concern (the other side waits on it).
+ESSENTIAL_TEXT = (
+    "We always send the request to complete your organisation’s self-assessment when a "
+    "review opens; if you act for the lead commissioner, word that a partner’s "
+    "self-assessment is more than a week overdue; and every email about a concern."
+)
+
+REMINDER_CHOICES = [
+    ("all", "Send me every reminder"),
+    ("essential", "Only send the essential emails"),
+]
+
+
+class ReminderPreferencesForm(forms.Form):
+    """A person's notification choice on their profile page; `opt_out` is the domain value."""
+
+    reminders = forms.ChoiceField(
+        label="Email reminders",
+        choices=REMINDER_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=(
+            "Reminders tell you when a review is coming due, when your organisation’s "
+            "self-assessment is due or overdue, when an action you own is due or overdue, and "
+            f"when results are published. {ESSENTIAL_TEXT}"
+        ),
+        error_messages={
+            "required": "Select whether to get every reminder or only the essential emails",
+            "invalid_choice": "Select whether to get every reminder or only the essential emails",
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("reminders", "essential" if user.reminders_opt_out else "all")
+        self.helper = gds_helper(self, legend_size=Size.MEDIUM)
+
+    @property
+    def opt_out(self) -> bool:
+        return self.cleaned_data["reminders"] == "essential"
+
+
 # Two-factor authentication ----------------------------------------------------------------
 
 

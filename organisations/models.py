@@ -52,7 +52,7 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     # Turns off the reminders a person can do without; the essential ones still come
-    # (partnerships/services/reminders.py, ESSENTIAL_TEXT).
+    # (partnerships/services/reminders.py; organisations/forms.py, ESSENTIAL_TEXT).
     reminders_opt_out = models.BooleanField("only essential reminders", default=False)
     # Moves on whenever the person's roles change (services.user_roles_changed), so each of
     # their signed-in sessions works out again, on its next request, whether two-factor is

@@ -3,6 +3,7 @@ import datetime
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from importlib import import_module
 
 from django.conf import settings
@@ -543,6 +544,16 @@ def _refuse_to_leave_without_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
+def person_set_reminders(*, user: User, opt_out: bool) -> User:
+    """Turns a person's non-essential reminders off (opt_out=True) or back on; which are
+    essential is partnerships/services/reminders.py's to say."""
+    change_and_audit(
+        user, {"reminders_opt_out": opt_out}, by=user, action="person.reminders_changed"
+    )
+    return user
+
+
+@transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, by: User) -> Membership:
     if role not in Membership.Role.values:
         raise ValidationError("Select admin, editor or viewer.")
@@ -550,14 +561,7 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
         return membership
     if role != Membership.Role.ADMIN:
         _refuse_to_leave_without_admin(membership)
-    change_and_audit(
-        membership,
-        {"role": role},
-        by=by,
-        action="membership.role_changed",
-        target=membership.user,
-        organisation=membership.organisation,
-    )
+    _membership_change(membership, {"role": role}, by=by, action="membership.role_changed")
     user_roles_changed(user=membership.user)
     return membership
 
@@ -574,17 +578,23 @@ def membership_set_vcse_lead(*, membership: Membership, lead: bool, by: User) ->
         for previous in Membership.objects.select_for_update().filter(
             organisation=membership.organisation, vcse_partnership_lead=True
         ):
-            _vcse_lead_set(previous, False, by=by)
-    _vcse_lead_set(membership, lead, by=by)
+            _membership_change(
+                previous, {"vcse_partnership_lead": False}, by=by, action=VCSE_LEAD_CHANGED
+            )
+    _membership_change(membership, {"vcse_partnership_lead": lead}, by=by, action=VCSE_LEAD_CHANGED)
     return membership
 
 
-def _vcse_lead_set(membership: Membership, lead: bool, *, by: User) -> None:
+VCSE_LEAD_CHANGED = "membership.vcse_lead_changed"
+
+
+def _membership_change(membership: Membership, values: dict, *, by: User, action: str) -> None:
+    """A change to a membership, recorded as one about its person, in its organisation."""
     change_and_audit(
         membership,
-        {"vcse_partnership_lead": lead},
+        values,
         by=by,
-        action="membership.vcse_lead_changed",
+        action=action,
         target=membership.user,
         organisation=membership.organisation,
     )
@@ -652,19 +662,15 @@ def _when(value):
     return value.isoformat() if value is not None else None
 
 
+# What other apps hold about a person, for person_export: functions of the person giving
+# JSON-ready sections by name. The apps add theirs as they load (partnerships/apps.py), so
+# organisations never needs to know of them.
+PERSONAL_DATA: list[Callable[[User], dict]] = []
+
+
 @transaction.atomic
 def person_export(*, person: User, by: User) -> dict:
     """Everything held about a person, as JSON-ready data, for a subject access request."""
-    # organisations sits below partnerships, so it reaches up only when asked.
-    from partnerships.models import (
-        Action,
-        Assessment,
-        HealthCheck,
-        Participant,
-        Partnership,
-        Review,
-    )
-
     invitations = Invitation.objects.select_related("organisation")
     events = AuditEvent.objects.filter(
         Q(actor=person) | Q(object_type=User._meta.label_lower, object_id=str(person.pk))
@@ -698,62 +704,8 @@ def person_export(*, person: User, by: User) -> dict:
             _invitation_data(i)
             for i in invitations.filter(Q(email=person.email) | Q(accepted_by=person))
         ],
-        "partnerships_registered": [
-            {"code": str(p.code), "name": p.name, "created_at": _when(p.created_at)}
-            for p in Partnership.objects.filter(created_by=person)
-        ],
-        "lead_contact_for": [
-            {"partnership": str(p.partnership), "organisation": str(p.organisation)}
-            for p in Participant.objects.filter(lead_contact=person).select_related(
-                "partnership", "organisation"
-            )
-        ],
-        "reviews_opened_or_closed": [
-            {
-                "code": str(r.code),
-                "partnership": str(r.partnership),
-                "opened_by_them": r.opened_by_id == person.pk,
-                "closed_by_them": r.closed_by_id == person.pk,
-                "opened_on": _when(r.opened_on),
-                "closed_on": _when(r.closed_on),
-            }
-            for r in Review.objects.filter(Q(opened_by=person) | Q(closed_by=person))
-            .select_related("partnership")
-            .order_by("opened_on", "id")
-        ],
-        "health_checks_recorded": [
-            {"review": str(h.review), "updated_at": _when(h.updated_at)}
-            for h in HealthCheck.objects.filter(recorded_by=person).select_related(
-                "review__partnership"
-            )
-        ],
-        "assessments_submitted": [
-            {
-                "code": str(a.code),
-                "organisation": str(a.organisation),
-                "review": str(a.review),
-                "submitted_at": _when(a.submitted_at),
-            }
-            for a in Assessment.objects.filter(submitted_by=person).select_related(
-                "organisation", "review__partnership"
-            )
-        ],
-        "actions": [
-            {
-                "code": str(a.code),
-                "partnership": str(a.partnership),
-                "description": a.description,
-                "owner_organisation": str(a.owner_organisation),
-                "owned_by_them": a.owner_id == person.pk,
-                "created_by_them": a.created_by_id == person.pk,
-                "due_on": _when(a.due_on),
-                "status": a.status,
-                "created_at": _when(a.created_at),
-            }
-            for a in Action.objects.filter(Q(owner=person) | Q(created_by=person))
-            .select_related("partnership", "owner_organisation")
-            .order_by("created_at", "id")
-        ],
+        # What the apps above this one hold about the person, each under its own names.
+        **{name: data for held in PERSONAL_DATA for name, data in held(person).items()},
         "audit_events": [
             {
                 "at": _when(e.at),

@@ -39,6 +39,7 @@ from organisations import identifiers
 from organisations.models import Organisation, Side
 from partnerships import export_columns, reports, scoring
 from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
+from partnerships.tasks import build_report_workbook
 from partnerships.withholding import comment_author, organisation_rows, shown
 
 # A cell that starts with one of these is read as a formula by spreadsheet programs
@@ -688,8 +689,6 @@ def render_pdf(template: str, context: dict, request=None) -> bytes:
 
 def workbook_queue(*, user, filters: reports.Filters) -> uuid.UUID:
     """Marks a workbook as being prepared and queues its build once the request commits."""
-    from partnerships.tasks import build_report_workbook
-
     export_id = uuid.uuid4()
     folder = exports_dir(user)
     folder.mkdir(parents=True, exist_ok=True)

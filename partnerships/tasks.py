@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from partnerships.services import reminders
+# Services are imported inside each task: they queue tasks, so import this module as they load.
 
 
 # Permanent refusals (5xx) never reach the retry: `deliver` marks the reminder failed and
@@ -21,6 +21,8 @@ from partnerships.services import reminders
 )
 def send_reminder(self, reminder_id: int) -> str:
     """Returns what happened in words ("sent", "already sent", …), for the worker's log."""
+    from partnerships.services import reminders
+
     return str(reminders.deliver(reminder_id=reminder_id))
 
 
@@ -31,7 +33,7 @@ def sweep_reminders() -> dict:
 
     Successions whose day has come are carried out first, so that no reminder goes to a body
     that has ended (`manage.py carry_out_successions` is that part's twin)."""
-    from partnerships.services import successions
+    from partnerships.services import reminders, successions
 
     successions.carry_out_due()
     result = reminders.sweep()

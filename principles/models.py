@@ -46,9 +46,9 @@ class Framework(models.Model):
         return f"{self.name} ({self.version})"
 
     def is_in_use(self) -> bool:
-        from partnerships.models import Rating
-
-        return Rating.objects.filter(statement__principle__framework=self).exists()
+        """Whether any statement of it has been rated (asked through the ratings' reverse
+        relation: principles sits below partnerships and does not import it)."""
+        return Statement.objects.filter(principle__framework=self, ratings__isnull=False).exists()
 
 
 class Principle(models.Model):

@@ -25,16 +25,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from config.middleware import duration_in_words
-from partnerships.forms.reminders import ReminderPreferencesForm
-from partnerships.services.reminders import person_set_reminders
 
-from ..forms import ConfirmItsYouForm, SignInForm, TwoFactorSetUpForm, TwoFactorVerifyForm
+from ..forms import (
+    ConfirmItsYouForm,
+    ReminderPreferencesForm,
+    SignInForm,
+    TwoFactorSetUpForm,
+    TwoFactorVerifyForm,
+)
 from ..services import (
     STATE,
     State,
     app_device,
     is_verified,
     mark_verified,
+    person_set_reminders,
     recovery_codes_replace,
     state_for,
     two_factor_required,

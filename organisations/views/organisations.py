@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.paging import page_number
-from partnerships.models import Partnership
 
 from .. import services
 from ..backends import password_confirmed
@@ -62,8 +61,11 @@ def organisation_detail(request, code):
         if is_member
         else None
     )
+    # Partnership, reached through its relation to Organisation: organisations sits below
+    # partnerships and does not import it.
+    partnership_model = Organisation.partnerships_in_area.rel.related_model
     partnerships = Paginator(
-        Partnership.objects.visible_to(request.user)
+        partnership_model.objects.visible_to(request.user)
         .filter(participants__organisation=organisation, participants__left_on__isnull=True)
         .order_by("name", "pk"),
         PEOPLE_PAGE_SIZE,

@@ -70,6 +70,7 @@ from partnerships.models import (
     Reply,
     Review,
 )
+from partnerships.tasks import send_reminder
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +81,6 @@ LEAD = Participant.Role.LEAD_COMMISSIONER
 REVIEW_DUE_DAYS = (30, 7)
 ASSESSMENT_DUE_DAYS = (7, 1)
 ACTION_DUE_DAYS = 3
-
-# Sent even to people who turned reminders off: the one request to complete an assessment
-# when a review opens, the lead commissioner's copy of a partner's overdue assessment, and
-# each step of a concern (the other side waits on it).
-ESSENTIAL_TEXT = (
-    "We always send the request to complete your organisation’s self-assessment when a "
-    "review opens; if you act for the lead commissioner, word that a partner’s "
-    "self-assessment is more than a week overdue; and every email about a concern."
-)
 
 
 # --- Selection: one row per reminder that is due ---------------------------------------
@@ -549,8 +541,6 @@ def _queue(ids: list[int]) -> int:
     never finds its row missing."""
     if not ids:
         return 0
-    from partnerships.tasks import send_reminder
-
     queued = 0
     try:
         if send_reminder.app.conf.task_always_eager:
@@ -965,21 +955,6 @@ def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
 
 
 # --- People's choices and the admin -----------------------------------------------------
-
-
-@transaction.atomic
-def person_set_reminders(*, user: User, opt_out: bool) -> User:
-    """Turns a person's non-essential reminders off (opt_out=True) or back on."""
-    if user.reminders_opt_out != opt_out:
-        user.reminders_opt_out = opt_out
-        user.save(update_fields=["reminders_opt_out"])
-        audit(
-            user,
-            "person.reminders_changed",
-            user,
-            changes={"reminders_opt_out": [not opt_out, opt_out]},
-        )
-    return user
 
 
 @transaction.atomic

@@ -6,11 +6,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from organisations.forms import ReminderPreferencesForm
 from organisations.models import AuditEvent
+from organisations.services import person_set_reminders
 from partnerships.admin import REMINDERS_PAGE_SIZE
-from partnerships.forms.reminders import ReminderPreferencesForm
 from partnerships.models import Reminder
-from partnerships.services import reminders
 
 Kind = Reminder.Kind
 LOG = reverse("admin:partnerships_reminder_changelist")
@@ -169,7 +169,7 @@ def test_the_form_offers_the_current_choice_and_says_what_is_essential(alice):
 def test_the_form_gives_the_service_its_value(alice):
     form = ReminderPreferencesForm({"reminders": "essential"}, user=alice)
     assert form.is_valid()
-    reminders.person_set_reminders(user=alice, opt_out=form.opt_out)
+    person_set_reminders(user=alice, opt_out=form.opt_out)
     alice.refresh_from_db()
     assert alice.reminders_opt_out
     event = AuditEvent.objects.get(action="person.reminders_changed")
@@ -185,7 +185,7 @@ def test_the_form_says_how_to_fix_a_missing_choice(alice):
 
 
 def test_an_unchanged_choice_records_nothing(alice):
-    reminders.person_set_reminders(user=alice, opt_out=False)
+    person_set_reminders(user=alice, opt_out=False)
     assert not AuditEvent.objects.filter(action="person.reminders_changed").exists()
 
 
