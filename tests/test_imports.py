@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bench", "config", "organisations", "principles", "partnerships")
+PACKAGES = ("api", "bench", "config", "organisations", "principles", "partnerships")
 BELOW_PARTNERSHIPS = ("organisations", "principles")
 
 
