@@ -425,8 +425,12 @@ def trend(reviews: Iterable[tuple[object, ReviewResult]]) -> Trend:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """What the results page says (`text`), and the plain action it offers to add (`action`):
+    what will be done, so that everyone can tell when it is finished."""
+
     principle_number: int
     text: str
+    action: str
 
 
 def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
@@ -440,7 +444,7 @@ def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
         (p for p in result.principles if p.gap_flag == SIGNIFICANT),
         key=lambda p: (-abs(p.shown_gap), p.number),
     )
-    suggestions = [Suggestion(p.number, _gap_suggestion(p)) for p in gaps]
+    suggestions = [Suggestion(p.number, *_gap_suggestion(p)) for p in gaps]
     gap_numbers = {p.number for p in gaps}
     reds = sorted(
         (p for p in result.principles if p.rag == RED and p.number not in gap_numbers),
@@ -451,6 +455,8 @@ def suggested_actions(result: ReviewResult, limit: int = 3) -> list[Suggestion]:
             p.number,
             f"{p.name}: rated {shown(p.score)} out of 5 overall, which is red. "
             "Agree one action together to improve it.",
+            f"{p.name}: agree and make one change that raises it from {shown(p.score)} out "
+            "of 5 by the next review.",
         )
         for p in reds
     ]
@@ -514,12 +520,18 @@ def _organisation_result(organisation, answers, score):
     )
 
 
-def _gap_suggestion(p):
+def _gap_suggestion(p) -> tuple[str, str]:
     higher, lower = (NHS, VCSE) if p.shown_gap > 0 else (VCSE, NHS)
-    return (
-        f"{p.name}: the {_SIDE_NAMES[higher]} side rates it {abs(p.shown_gap)} points higher "
+    gap = abs(p.shown_gap)
+    text = (
+        f"{p.name}: the {_SIDE_NAMES[higher]} side rates it {gap} points higher "
         f"than the {_SIDE_NAMES[lower]} side. Talk together about why."
     )
+    action = (
+        f"{p.name}: hold a meeting of the NHS and VCSE partners to find out why the "
+        f"{_SIDE_NAMES[higher]} side rates it {gap} points higher, and agree one change."
+    )
+    return text, action
 
 
 def _rag(score, green, amber):

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from partnerships import reports, results, scoring, withholding
 from partnerships.access import (
     assessments_visible_to,
+    can_add_action,
     get_partnership,
     is_lead,
     reply_organisation,
@@ -229,18 +230,7 @@ def review_results(request, code, review_code):
         else {}
     )
     principles = result.principles
-    action_url = reverse("partnerships:action_create", kwargs={"code": code})
-    suggestions = [
-        {
-            "text": s.text,
-            "url": action_url
-            + "?"
-            + urlencode(
-                {"review": review.code, "principle": s.principle_number, "description": s.text}
-            ),
-        }
-        for s in suggested_actions(result)
-    ]
+    suggestions = _suggestions(request.user, review, result)
     organisations = principles[0].organisations if principles else ()
     # Who the figures leave out: partners who did not submit, and any of no side.
     not_submitted = list(
@@ -262,6 +252,7 @@ def review_results(request, code, review_code):
             **results.result_charts(result),
             "trend": trend,
             "suggestions": suggestions,
+            "can_add_action": can_add_action(request.user, review.partnership),
             "not_submitted": not_submitted,
             "rule": display_rule(),
             "of_no_side": of_no_side,
@@ -271,6 +262,45 @@ def review_results(request, code, review_code):
             "can_reply": reply_organisations(request.user, review),
         },
     )
+
+
+def _suggestions(user, review, result) -> list[dict]:
+    """The suggested actions, each with the action already agreed for its principle from this
+    review, if there is one, or else the link that offers to add it."""
+    suggested = suggested_actions(result)
+    if not suggested:
+        return []
+    agreed = {}
+    for action in (
+        review.actions.filter(principle__number__in=[s.principle_number for s in suggested])
+        .select_related("principle", "owner_organisation")
+        .order_by("created_at", "id")
+    ):
+        agreed.setdefault(action.principle.number, action)
+    code = review.partnership.code
+    add_url = reverse("partnerships:action_create", kwargs={"code": code})
+    list_url = reverse("partnerships:action_list", kwargs={"code": code})
+    suggestions = []
+    for suggestion in suggested:
+        action = agreed.get(suggestion.principle_number)
+        query = {
+            "review": review.code,
+            "principle": suggestion.principle_number,
+            "description": suggestion.action,
+        }
+        suggestions.append(
+            {
+                "text": suggestion.text,
+                "action": action,
+                # The list of its owner's actions, where its row is: the list is paged, and
+                # one owner's actions rarely fill a page.
+                "url": f"{list_url}?{urlencode({'owner': action.owner_organisation.code})}"
+                f"#action-{action.code}"
+                if action
+                else f"{add_url}?{urlencode(query)}",
+            }
+        )
+    return suggestions
 
 
 def review_reply(request, code, review_code, organisation_code):

@@ -294,8 +294,14 @@ def test_a_lead_commissioner_runs_a_review(page: Page, browser, live_server, dem
     owners = [("icb", 31), ("council", 30)]
     for index, (owner, day) in enumerate(owners):
         if index:
+            # The suggestion now agreed is marked, with a link to its action, not offered again.
             page.goto(results_url)
-            suggestions.nth(index).click()
+            agreed = page.get_by_test_id("agreed")
+            expect(agreed).to_have_count(1)
+            expect(agreed).to_contain_text("Action agreed: Transparency: hold a meeting")
+            expect(suggestions).to_have_count(1)
+            check_page(page)
+            suggestions.first.click()
         page.get_by_label("Which organisation owns it?").select_option(label=_organisation(owner))
         _date(page, "Due date (optional)", day, 3, 2027)
         page.get_by_role("button", name="Add action").click()

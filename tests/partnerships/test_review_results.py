@@ -9,7 +9,7 @@ from django.urls import reverse
 from organisations.models import Organisation
 from partnerships import results
 from partnerships.models import Assessment, HealthCheck, HealthCheckEntry, Participant, Review
-from tests.conftest import store_result, submit
+from tests.conftest import make_user, store_result, submit
 from tests.partnerships.report_seed import candid_partnership
 
 
@@ -108,10 +108,98 @@ def test_it_explains_a_missing_gap_without_an_nhs_partner(
     assert "No NHS partner has a score for this principle" in response.text
 
 
-def test_it_links_suggestions_to_a_new_action(client, bob, scored_review):
+def _suggestions(text):
+    start = text.index('id="suggested-actions"')
+    return text[start : text.index("</main>", start)]
+
+
+def test_it_links_suggestions_to_a_new_action(client, alice, scored_review):
+    client.force_login(alice)
+    suggestions = _suggestions(client.get(_url(scored_review)).text)
+    assert "Add this as an action" in suggestions
+    assert f"review={scored_review.code}&amp;principle=2" in suggestions
+
+
+def test_it_prefills_a_suggestion_as_a_plain_action(client, alice, scored_review):
+    client.force_login(alice)
+    page = client.get(_url(scored_review)).text
+    link = re.search(r'href="([^"]*/actions/new/[^"]*)">Add this as an action', page).group(1)
+    form = client.get(link.replace("&amp;", "&")).context["form"]
+    description = form.initial["description"]
+    assert description == (
+        "Transparency: hold a meeting of the NHS and VCSE partners to find out why the NHS "
+        "side rates it 3.0 points higher, and agree one change."
+    )
+    assert "Talk together about why" not in description
+    assert form.initial["principle"] == scored_review.framework.principles.get(number=2).pk
+    assert form.initial["review"] == scored_review.pk
+
+
+@pytest.mark.parametrize("role", ["viewer at the charity", "viewer at the ICB"])
+def test_viewers_are_not_offered_actions_they_may_not_add(client, bob, icb, scored_review, role):
+    viewer = (
+        bob
+        if role == "viewer at the charity"
+        else make_user("vic@northvalley.example", icb, "viewer")
+    )
+    client.force_login(viewer)
+    page = client.get(_url(scored_review)).text
+    suggestions = _suggestions(page)
+    # The suggestion itself is still said; only the offer to add it is not.
+    assert "Transparency: the NHS side rates it 3.0 points higher" in suggestions
+    assert "Add this as an action" not in suggestions
+    assert "/actions/new/" not in page
+    # And the link they are not shown would have been refused.
+    assert (
+        client.get(
+            reverse("partnerships:action_create", kwargs={"code": scored_review.partnership.code})
+        ).status_code
+        == 403
+    )
+
+
+def test_a_viewer_is_not_offered_an_action_when_nothing_is_suggested(
+    client, bob, closed_review, alice
+):
     client.force_login(bob)
-    text = client.get(_url(scored_review)).text
-    assert f"review={scored_review.code}&amp;principle=2" in text
+    assert "Add an action" not in _suggestions(client.get(_url(closed_review)).text)
+    client.force_login(alice)
+    assert "Add an action" in _suggestions(client.get(_url(closed_review)).text)
+
+
+def test_a_suggestion_with_an_agreed_action_links_to_it_instead(
+    client, alice, bob, charity, scored_review
+):
+    from partnerships.models import Action
+
+    transparency = scored_review.framework.principles.get(number=2)
+    action = Action.objects.create(
+        partnership=scored_review.partnership,
+        review=scored_review,
+        principle=transparency,
+        description="Share the referral figures with Riverside Mind every month",
+        owner_organisation=charity,
+    )
+    # The same principle from another review, or another principle, is not this suggestion's.
+    Action.objects.create(
+        partnership=scored_review.partnership,
+        principle=transparency,
+        description="Something from before",
+        owner_organisation=charity,
+    )
+    for person in (alice, bob):
+        client.force_login(person)
+        suggestions = _suggestions(client.get(_url(scored_review)).text)
+        agreed = re.search(r'data-testid="agreed">(.*?)</span>', suggestions, re.S).group(1)
+        assert agreed.startswith("Action agreed: <a ")
+        assert "Share the referral figures with Riverside Mind every month</a>" in agreed
+        assert f"#action-{action.code}" in agreed
+        assert "principle=2" not in suggestions
+        assert "Something from before" not in suggestions
+    # The link leads to the action's row.
+    href = re.search(r'href="([^"]*)"', agreed).group(1).replace("&amp;", "&")
+    listed = client.get(href).text
+    assert f'id="action-{action.code}"' in listed
 
 
 def test_it_shows_the_trend_on_the_same_framework(

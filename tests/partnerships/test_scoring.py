@@ -510,6 +510,14 @@ def test_suggestions_name_the_biggest_significant_gaps_first_then_red_principles
         "Agree one action together to improve it.",
     ]
     assert len(suggested_actions(result)) == 3
+    # Each is offered as a plain action: what will be done, not a talking point.
+    assert [s.action for s in suggested_actions(result, limit=10)][::3] == [
+        "Proportionality: hold a meeting of the NHS and VCSE partners to find out why the NHS "
+        "side rates it 2.0 points higher, and agree one change.",
+        "Innovation and improvement: agree and make one change that raises it from 1.0 out of "
+        "5 by the next review.",
+    ]
+    assert [s.principle_number for s in suggested_actions(result, limit=10)] == [5, 2, 3, 6, 1, 4]
 
 
 def test_a_red_principle_with_a_significant_gap_is_suggested_once():
