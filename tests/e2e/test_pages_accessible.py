@@ -40,7 +40,14 @@ def test_the_lead_commissioners_pages(page: Page, live_server, demo_data):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Results of the review")
     _check(page, "results")
 
-    page.get_by_role("link", name="Add this as an action").first.click()
+    # The demo's suggestions each have their action agreed: marked, and linked to it.
+    agreed = page.get_by_test_id("agreed")
+    expect(agreed.first).to_contain_text("Action agreed: ")
+    expect(page.get_by_role("link", name="Add this as an action")).to_have_count(0)
+    agreed.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actions")
+    _check(page)
+    page.get_by_role("button", name="Add an action").click()
     _check(page)
     page.get_by_label("What needs to happen?").fill("")
     page.get_by_role("button", name="Add action").click()
