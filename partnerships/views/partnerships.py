@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from config.paging import page_number
-from partnerships import withholding
+from partnerships import results, scoring, withholding
 from partnerships.access import (
     can_manage,
     get_partnership,
@@ -22,7 +22,7 @@ from partnerships.forms.partnerships import (
     PartnershipCreateForm,
     PartnershipForm,
 )
-from partnerships.models import Action, Assessment, Concern, Partnership
+from partnerships.models import Action, Assessment, Concern, Partnership, Review
 from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 25
@@ -67,7 +67,9 @@ def dashboard(request):
 def partnership_detail(request, code):
     partnership = get_partnership(request, code, related=("icb", "framework"))
     participants = partnership.participants.select_related("organisation", "lead_contact")
-    reviews = list(partnership.reviews.select_related("result").order_by("-opened_on", "-id"))
+    reviews = list(
+        partnership.reviews.select_related("result", "framework").order_by("-opened_on", "-id")
+    )
     for review in reviews:
         review.shown = withholding.headline(getattr(review, "result", None), user=request.user)
     open_actions = (
@@ -93,8 +95,29 @@ def partnership_detail(request, code):
             .order_by("raised_at", "id"),
             "can_manage": can_manage(request.user, partnership),
             "is_lead": is_lead(request.user, partnership),
+            **_standing(request.user, reviews),
         },
     )
+
+
+def _standing(user, reviews) -> dict:
+    """How the partnership is doing, for the top of its page: the latest published result as
+    `user` may see it, with its significant gaps counted, and the open review's progress."""
+    closed = (r for r in reviews if r.state == Review.State.CLOSED and hasattr(r, "result"))
+    latest = next(closed, None)
+    open_review = next((r for r in reviews if r.is_open), None)
+    standing = {"latest": latest, "open_review": open_review}
+    if latest is not None:
+        result = results.review_results([latest], user=user)[latest.pk]
+        flags = [withholding.gap_flag(p) for p in result.principles]
+        standing["latest_result"] = result
+        standing["significant_gaps"] = flags.count(scoring.SIGNIFICANT)
+        standing["withheld_gaps"] = flags.count("withheld")
+    if open_review is not None:
+        standing["progress"] = open_review.assessments.aggregate(
+            asked=Count("pk"), submitted=Count("pk", filter=Q(state=Assessment.State.SUBMITTED))
+        )
+    return standing
 
 
 def partnership_create(request):

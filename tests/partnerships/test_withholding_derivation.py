@@ -149,6 +149,9 @@ def collect(client, partnership, review, *, commissioner: bool) -> Seen:
     page = _page(client, reverse("partnerships:detail", kwargs={"code": partnership.code}))
     for row in Tables(page).tables.get("reviews", []):
         seen.add(("index",), row[3], "partnership page")
+    latest = re.search(r'data-testid="latest-index">([^<]*)<', page)
+    if latest:
+        seen.add(("index",), latest.group(1), "partnership page, how it is doing")
     page = _page(client, reverse("dashboard"))
     for found in re.findall(r"Index (\S+)<span", page):
         seen.add(("index",), found, "dashboard")
