@@ -295,8 +295,9 @@ def test_a_partner_of_a_confidential_review_costs_a_fixed_number_of_queries(
     assert response.text.count("Shared by ") == 7 * (2 * size + 1)  # one a principle
     assert response.text.count("Reply of ") == size
     # As for an admin (above), with Carol's memberships for the menu and the organisations
-    # whose own scores she sees (the withholding's one query).
-    assert len(queries) == 15, [q["sql"] for q in queries]
+    # whose own scores she sees (the withholding's one query), and whether she may add actions
+    # (the suggestions' links).
+    assert len(queries) == 16, [q["sql"] for q in queries]
 
 
 @pytest.mark.parametrize(
