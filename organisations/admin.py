@@ -14,7 +14,15 @@ from config.admin import ReadOnlyAdmin
 
 from . import services
 from .audit import audit, changes_between
-from .models import AuditEvent, Membership, MembershipOffer, Organisation, Succession, User
+from .models import (
+    AuditEvent,
+    Membership,
+    MembershipOffer,
+    Organisation,
+    OrganisationIdentifier,
+    Succession,
+    User,
+)
 
 MEMBERSHIP_FIELDS = ["user", "organisation", "role"]
 
@@ -142,14 +150,29 @@ class UserAdmin(MembershipFormsetAuditMixin, BaseUserAdmin):
         return None
 
 
+class OrganisationIdentifierInline(admin.TabularInline):
+    """The identifiers an organisation holds beside those on its row (a second regulator's
+    number, a former number): the import adds them."""
+
+    model = OrganisationIdentifier
+    extra = 0
+    fields = ["scheme", "value", "former"]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(MembershipFormsetAuditMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "ods_code", "charity_number", "region", "income_band"]
     list_filter = ["kind", "region", "nation", "income_band", "charity_regulator"]
-    search_fields = ["name", "ods_code", "charity_number", "company_number"]
+    search_fields = [
+        "name",
+        "ods_code",
+        "charity_number",
+        "company_number",
+        "other_identifiers__value",
+    ]
     autocomplete_fields = ["icb", "successor"]
     readonly_fields = ["code", "created_at"]
-    inlines = [MembershipInline]
+    inlines = [OrganisationIdentifierInline, MembershipInline]
 
 
 class SuccessionForm(forms.ModelForm):

@@ -68,6 +68,31 @@ def regulator_of(number: str) -> str:
 
 # Org-id.guide's schemes (https://org-id.guide), one per register.
 ORG_ID_PREFIX = {"CCEW": "GB-CHC", "OSCR": "GB-SC", "CCNI": "GB-NIC"}
+SCHEME_OF_ORG_ID_PREFIX = {
+    "GB-NHS": "ODS",
+    "GB-CHC": "CCEW",
+    "GB-SC": "OSCR",
+    "GB-NIC": "CCNI",
+    "GB-COH": "COH",
+    "GB-MPR": "MPR",  # the FCA's Mutuals Public Register: registered societies
+}
+ORG_ID_PREFIX_OF_SCHEME = {scheme: prefix for prefix, scheme in SCHEME_OF_ORG_ID_PREFIX.items()}
+
+
+def org_id(scheme: str, value: str) -> str:
+    """The org-id of one identifier; CCNI's numbers are written without "NIC"."""
+    prefix = ORG_ID_PREFIX_OF_SCHEME.get(scheme)
+    return f"{prefix}-{value.removeprefix('NIC')}" if prefix and value else ""
+
+
+def parse_org_id(text: str) -> tuple[str, str] | None:
+    """(scheme, value as the register writes it) of an org-id such as GB-CHC-1159029 or
+    GB-SC-SC045458; None when the prefix is none of the schemes read here."""
+    text = normalise(text)
+    for prefix, scheme in SCHEME_OF_ORG_ID_PREFIX.items():
+        if text.startswith(prefix + "-"):
+            return scheme, text.removeprefix(prefix + "-")
+    return None
 
 
 def org_ids(organisation) -> list[str]:
@@ -91,6 +116,34 @@ def org_ids_of(ods_code: str, charity_number: str, regulator: str, company: str)
     if company:
         found.append(f"GB-COH-{company}")
     return found
+
+
+# The FCA's Mutuals Public Register: a registered society's number and its suffix (30621R).
+MUTUAL_NUMBER = re.compile(r"\d{1,6}[A-Z]{0,3}", re.ASCII)
+CHARITY_SCHEMES = ("CCEW", "OSCR", "CCNI")
+
+
+def normalise_identifier(scheme: str, value: str) -> str:
+    """One identifier of a scheme (ODS, CCEW, OSCR, CCNI, COH or MPR) in its stored form."""
+    if scheme in CHARITY_SCHEMES:
+        return normalise_charity_number(value, scheme)
+    if scheme == "COH":
+        return normalise_company_number(value)
+    return normalise(value)
+
+
+def validate_identifier(scheme: str, value: str) -> None:
+    if scheme == "ODS":
+        validate_ods_code(value)
+    elif scheme in CHARITY_SCHEMES:
+        validate_charity_number(value, scheme)
+    elif scheme == "COH":
+        validate_company_number(value)
+    elif not MUTUAL_NUMBER.fullmatch(value):
+        raise ValidationError(
+            "Enter a Mutuals Public Register number of digits and its suffix, like 30621R.",
+            code="invalid_mutual_number",
+        )
 
 
 def validate_ods_code(value: str) -> None:

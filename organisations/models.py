@@ -115,6 +115,7 @@ class OrganisationQuerySet(models.QuerySet):
             | Q(ods_code=code)
             | Q(charity_number=code)
             | Q(company_number=code)
+            | Q(pk__in=OrganisationIdentifier.objects.filter(value=code).values("organisation"))
         ).order_by("name", "pk")
 
 
@@ -259,7 +260,9 @@ class Organisation(models.Model):
 
     @property
     def org_ids(self) -> list[str]:
-        return identifiers.org_ids(self)
+        """Each identifier's org-id: those on the row, then the others it holds."""
+        others = self.other_identifiers.all() if self.pk else []
+        return identifiers.org_ids(self) + [other.org_id for other in others if other.org_id]
 
     def get_side_display(self) -> str:
         return Side(self.side).label
@@ -294,6 +297,56 @@ class Organisation(models.Model):
                 raise ValidationError({field: error}) from None
         if self.active_from and self.active_to and self.active_to < self.active_from:
             raise ValidationError({"active_to": "The end date must be on or after the start date."})
+
+
+class OrganisationIdentifier(models.Model):
+    """An identifier an organisation holds beside the one of each kind on its own row: a
+    charity registered in England and Wales and in Scotland holds both numbers, a charity
+    re-registered as a CIO keeps its old number, a registered society its FCA number.
+
+    An identifier belongs to one organisation, whether here or on the organisation's row
+    (organisations.services keeps the two apart).
+    """
+
+    class Scheme(models.TextChoices):
+        ODS = "ODS", "NHS ODS code"
+        CCEW = "CCEW", "Charity Commission for England and Wales"
+        OSCR = "OSCR", "Scottish Charity Regulator (OSCR)"
+        CCNI = "CCNI", "Charity Commission for Northern Ireland"
+        COH = "COH", "Companies House"
+        MPR = "MPR", "FCA Mutuals Public Register"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="other_identifiers"
+    )
+    scheme = models.CharField(max_length=4, choices=Scheme.choices)
+    value = models.CharField(max_length=12)
+    # A number the organisation no longer uses (a charity's before it re-registered): still
+    # matched on import, so an older file finds the same organisation.
+    former = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["scheme", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "value"], name="organisation_identifier_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scheme} {self.value}"
+
+    def clean(self):
+        # By the same rules as the identifiers on an organisation's row.
+        self.value = identifiers.normalise_identifier(self.scheme, self.value)
+        try:
+            identifiers.validate_identifier(self.scheme, self.value)
+        except ValidationError as error:
+            raise ValidationError({"value": error}) from None
+
+    @property
+    def org_id(self) -> str:
+        return identifiers.org_id(self.scheme, self.value)
 
 
 class Succession(models.Model):

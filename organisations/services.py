@@ -31,22 +31,12 @@ from .models import (
     Membership,
     MembershipOffer,
     Organisation,
+    OrganisationIdentifier,
     Succession,
     User,
 )
 
-IMPORTED_FIELDS = [
-    "ods_code",
-    "name",
-    "kind",
-    "region",
-    "charity_number",
-    "charity_regulator",
-    "company_number",
-    "active_from",
-    "active_to",
-    "icb",
-]
+IMPORTED_FIELDS = ["name", "kind", "region", "active_from", "active_to", "icb"]
 KINDS = {
     **{label.lower(): value for value, label in Organisation.Kind.choices},
     **{value: value for value in Organisation.Kind.values},
@@ -62,18 +52,33 @@ REGIONS |= {
     "y62": "North West",
     "y63": "North East and Yorkshire",
 }
+Scheme = OrganisationIdentifier.Scheme
+# Columns that hold one identifier of a known scheme, as registers name them.
+SCHEME_OF_COLUMN = {
+    "ods_code": Scheme.ODS,
+    "company_number": Scheme.COH,
+    "ccew_number": Scheme.CCEW,
+    "oscr_number": Scheme.OSCR,
+    "ccni_number": Scheme.CCNI,
+    "new_number": Scheme.CCEW,  # the Charity Commission's re-registrations
+    "old_number": Scheme.CCEW,
+}
+# Columns that hold org-ids (GB-CHC-1159029, GB-MPR-30621R).
+ORG_ID_COLUMNS = ["org_id", "charity_org_id", "company_org_id", "mutual_id"]
+# The one identifier of each kind an organisation's own row holds; the others it has are
+# OrganisationIdentifier rows.
+FIELD_OF_SCHEME = {
+    Scheme.ODS: "ods_code",
+    Scheme.CCEW: "charity_number",
+    Scheme.OSCR: "charity_number",
+    Scheme.CCNI: "charity_number",
+    Scheme.COH: "company_number",
+}
 
 
 def _imported_values(row: dict) -> dict:
-    """The row's values for the columns it has, in the form the model stores."""
+    """The row's values, other than identifiers, for the columns it has, as stored."""
     values = {field: (row[field] or "").strip() for field in IMPORTED_FIELDS if field in row}
-    for field in ["ods_code", "charity_number", "company_number", "charity_regulator"]:
-        if field in values:
-            values[field] = identifiers.normalise(values[field])
-    if values.get("company_number") in ("0", "00000000"):  # CCNI's "no company"
-        values["company_number"] = ""
-    if "company_number" in values:
-        values["company_number"] = identifiers.normalise_company_number(values["company_number"])
     for field in ("active_from", "active_to"):
         if field in values:
             values[field] = _date(values[field], field)
@@ -86,23 +91,81 @@ def _imported_values(row: dict) -> dict:
         values["kind"] = KINDS.get(kind.lower(), kind)
     if values.get("region"):
         values["region"] = REGIONS.get(values["region"].lower(), values["region"])
-    if values.get("charity_number") and not values.get("charity_regulator"):
-        values["charity_regulator"] = identifiers.regulator_of(values["charity_number"])
-    if values.get("charity_number"):
-        values["charity_number"] = identifiers.normalise_charity_number(
-            values["charity_number"], values.get("charity_regulator", "")
-        )
     return values
 
 
+def row_identifiers(row: dict) -> list[tuple[str, str, str]]:
+    """(column, scheme, value) of each identifier the row gives, normalised and checked by
+    its register's rules; raises ValidationError by column for a bad one.
+
+    A charity number's regulator is the row's charity_regulator, else its form's
+    (identifiers.regulator_of). CCNI's company number 0 is no company. An org-id of a scheme
+    not read here is left out.
+    """
+    found, errors = [], {}
+
+    def add(column, scheme, value):
+        value = identifiers.normalise_identifier(scheme, value)
+        try:
+            identifiers.validate_identifier(scheme, value)
+        except ValidationError as error:
+            errors[column] = error.messages
+        else:
+            found.append((column, scheme, value))
+
+    for column, scheme in SCHEME_OF_COLUMN.items():
+        value = identifiers.normalise(row.get(column) or "")
+        if column == "company_number" and value.strip("0") == "":
+            continue  # CCNI writes 0 for no company
+        if value:
+            add(column, scheme, value)
+    number = identifiers.normalise(row.get("charity_number") or "")
+    regulator = identifiers.normalise(row.get("charity_regulator") or "")
+    if number:
+        regulator = regulator or identifiers.regulator_of(number)
+        if regulator not in identifiers.CHARITY_SCHEMES:
+            errors["charity_regulator"] = [
+                "Enter the charity's regulator: CCEW, OSCR or CCNI."
+                if regulator
+                else "Select the regulator the charity is registered with."
+            ]
+        else:
+            add("charity_number", regulator, number)
+    elif regulator and regulator not in identifiers.CHARITY_SCHEMES:
+        errors["charity_regulator"] = ["Enter the charity's regulator: CCEW, OSCR or CCNI."]
+    for column in ORG_ID_COLUMNS:
+        parsed = identifiers.parse_org_id(row.get(column) or "")
+        if parsed:
+            add(column, *parsed)
+    if errors:
+        raise ValidationError(errors)
+    return found
+
+
+def organisations_holding(scheme: str, value: str):
+    """The organisations that hold an identifier, on their row or among their others."""
+    field = FIELD_OF_SCHEME.get(scheme)
+    held = Q(other_identifiers__scheme=scheme, other_identifiers__value=value)
+    if field == "charity_number":
+        held |= Q(charity_regulator=scheme, charity_number=value)
+    elif field:
+        held |= Q(**{field: value})
+    return Organisation.objects.filter(held).distinct()
+
+
 def _date(value: str, field: str) -> datetime.date | None:
-    """YYYY-MM-DD, or YYYYMMDD as ODS extracts write dates; blank is no date."""
+    """YYYY-MM-DD, YYYYMMDD as ODS extracts write dates, or DD/MM/YYYY as Companies House
+    and OSCR do; a time after the date (the Charity Commission's) is left out; blank is none."""
+    value = value.strip()
     if not value:
         return None
     try:
         if re.fullmatch(r"\d{8}", value, re.ASCII):
             return datetime.date(int(value[:4]), int(value[4:6]), int(value[6:]))
-        return datetime.date.fromisoformat(value)
+        if re.fullmatch(r"\d{2}/\d{2}/\d{4}", value, re.ASCII):
+            day, month, year = value.split("/")
+            return datetime.date(int(year), int(month), int(day))
+        return datetime.date.fromisoformat(value[:10])
     except ValueError:
         raise ValidationError(
             {field: "Enter the date as YYYY-MM-DD or YYYYMMDD, like 2026-04-01."}
@@ -110,46 +173,68 @@ def _date(value: str, field: str) -> datetime.date | None:
 
 
 def _icb(code: str) -> Organisation | None:
-    """The ICB of an ODS code (ODS extracts link each body to its ICB); unknown: none."""
+    """The ICB of an ODS code (ODS extracts link each body to its ICB); unknown: none. An
+    ICB that has ended is followed to the one that succeeded it, as the area now is."""
     code = identifiers.normalise(code)
     if not code:
         return None
-    return Organisation.objects.filter(ods_code=code, kind=Organisation.Kind.ICB).first()
+    icb = Organisation.objects.filter(ods_code=code, kind=Organisation.Kind.ICB).first()
+    seen = set()
+    while icb is not None and icb.successor_id and icb.pk not in seen:
+        if icb.active_to is None or icb.active_to >= timezone.localdate():
+            break
+        seen.add(icb.pk)
+        icb = icb.successor
+    return icb
 
 
 @transaction.atomic
-def organisation_import_row(*, row: dict) -> str:
+def organisation_import_row(*, row: dict, create: bool = True) -> str:
     """Create or update one organisation from a CSV row keyed by column name.
 
-    Only the columns the row has are written. The organisation is found by ODS code, or by
-    charity regulator and number when the row has no ODS code. Returns "created",
-    "updated" or "unchanged"; raises ValidationError naming the field when the row is bad.
+    Only the columns the row has are written. The organisation is the one holding any of
+    the row's identifiers; each identifier it does not hold yet is added (on its row when
+    that kind is empty there, else among its others), so a charity registered in England and
+    Wales and in Scotland is one organisation with both numbers. A re-registration
+    (old_number, new_number) makes the new number the charity's and keeps the old one.
+    Returns "created", "updated", "unchanged", or "not here" when no organisation holds them
+    and `create` is false (a file with no names); raises ValidationError naming the column
+    when the row is bad.
     """
+    held = row_identifiers(row)
     values = _imported_values(row)
-    if values.get("ods_code"):
-        organisation = Organisation.objects.filter(ods_code=values["ods_code"]).first()
-    elif values.get("charity_number"):
-        organisation = Organisation.objects.filter(
-            charity_regulator=values.get("charity_regulator", ""),
-            charity_number=values["charity_number"],
-        ).first()
-    elif values.get("company_number"):
-        organisation = Organisation.objects.filter(company_number=values["company_number"]).first()
-    else:
+    if not held:
         raise ValidationError(
             {
                 "ods_code": "Enter an ODS code, a charity number or a company number to "
                 "identify the organisation."
             }
         )
-
+    found = {}
+    for _, scheme, value in held:
+        for organisation in organisations_holding(scheme, value):
+            found.setdefault(organisation.pk, organisation)
+    if len(found) > 1:
+        first, second = list(found.values())[:2]
+        raise ValidationError(
+            f"The identifiers on this line belong to two organisations here, {first.name} and "
+            f"{second.name}: record the one's succession by the other from its page, then "
+            "import the line again."
+        )
+    organisation = next(iter(found.values()), None)
+    if organisation is None and not create:
+        return "not here"
     if organisation is None:
         # Without a kind: an ODS code is an ICB's (as the import began with), a charity
         # number a charity's, a company number alone some other body's.
+        schemes = {scheme for _, scheme, _ in held}
         kind = Organisation.Kind.ICB
-        if not values.get("ods_code"):
-            kind = Organisation.Kind.CHARITY if values.get("charity_number") else "other"
+        if Scheme.ODS not in schemes:
+            charity = schemes & set(identifiers.CHARITY_SCHEMES)
+            kind = Organisation.Kind.CHARITY if charity else Organisation.Kind.OTHER
         organisation = Organisation(kind=kind)
+
+    others = _place_identifiers(organisation, held, values)
     changed = [field for field, value in values.items() if getattr(organisation, field) != value]
     before = {} if organisation.pk is None else {f: getattr(organisation, f) for f in changed}
     for field in changed:
@@ -159,22 +244,83 @@ def organisation_import_row(*, row: dict) -> str:
     if organisation.pk is None:
         organisation.save()
         result = "created"
-    elif not changed:
+    elif not changed and not others:
         return "unchanged"
     else:
+        # An identifier added is a change too, for those who read what changed since.
         organisation.save(update_fields=[*changed, "updated_at"])
         result = "updated"
+    for scheme, value, former in others:
+        OrganisationIdentifier.objects.update_or_create(
+            scheme=scheme,
+            value=value,
+            defaults={"organisation": organisation, "former": former},
+        )
+    changes = changes_between(before, {field: getattr(organisation, field) for field in changed})
+    if others:
+        changes["other_identifiers"] = [None, [f"{s} {v}" for s, v, _ in others]]
     audit(
         None,
         "organisation.imported",
         organisation,
         organisation=organisation,
-        changes={
-            "result": result,
-            **changes_between(before, {field: getattr(organisation, field) for field in changed}),
-        },
+        changes={"result": result, **changes},
     )
     return result
+
+
+def _place_identifiers(organisation: Organisation, held: list, values: dict) -> list:
+    """Puts each identifier of the row where it belongs, setting the organisation's own
+    fields in `values`; returns (scheme, value, former) of those to keep among its others
+    that it does not hold there yet, or holds with another `former`."""
+    theirs = {}
+    if organisation.pk is not None:
+        theirs = {(o.scheme, o.value): o.former for o in organisation.other_identifiers.all()}
+    others = []
+
+    def keep_other(scheme, value, former):
+        if theirs.get((scheme, value)) != former and (scheme, value, former) not in others:
+            others.append((scheme, value, former))
+
+    def own(scheme):
+        field = FIELD_OF_SCHEME.get(scheme)
+        if field is None:
+            return None, ""
+        current = values.get(field, getattr(organisation, field))
+        if field == "charity_number":
+            regulator = values.get("charity_regulator", organisation.charity_regulator)
+            return field, (regulator, current) if current else ""
+        return field, current
+
+    def take(field, scheme, value):
+        values[field] = value
+        if field == "charity_number":
+            values["charity_regulator"] = scheme
+
+    # A re-registration's new number is the charity's from now on; the old one is kept.
+    new = [(s, v) for column, s, v in held if column == "new_number"]
+    for column, scheme, value in held:
+        if column == "old_number":
+            keep_other(scheme, value, True)
+            continue
+        field, current = own(scheme)
+        mine = (scheme, value) if field == "charity_number" else value
+        if field is None:
+            keep_other(scheme, value, False)
+        elif current == mine:
+            continue
+        elif (scheme, value) in new and current:
+            old_scheme, old_value = current if field == "charity_number" else (scheme, current)
+            keep_other(old_scheme, old_value, True)
+            take(field, scheme, value)
+            others[:] = [o for o in others if (o[0], o[1]) != (scheme, value)]
+            if (scheme, value) in theirs:
+                OrganisationIdentifier.objects.filter(scheme=scheme, value=value).delete()
+        elif not current and (scheme, value) not in theirs:
+            take(field, scheme, value)
+        else:
+            keep_other(scheme, value, theirs.get((scheme, value), False))
+    return others
 
 
 # Successions: recorded here; partnerships.services.successions carries them out.

@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 
 from config.email import email_send
 from organisations import identifiers
-from organisations.models import Organisation, Side
+from organisations.models import Organisation, OrganisationIdentifier, Side
 from partnerships import export_columns, reports, scoring
 from partnerships.models import Action, Participant, PrincipleResult, Review, ReviewResult
 from partnerships.tasks import build_report_workbook
@@ -240,11 +240,26 @@ def _organisations_sheet(user, filters):
                 "organisation__company_number",
                 "organisation__region",
                 "organisation__income_band",
+                "organisation_id",
             )
         )
-        for row in participants.iterator(chunk_size=CHUNK):
+        # The identifiers organisations hold beside those on their row (a second regulator,
+        # a former number): few, so read once.
+        others = {}
+        for organisation_id, scheme, value in (
+            OrganisationIdentifier.objects.filter(
+                organisation__participations__partnership__in=reports.partnerships_for(
+                    user, filters
+                ).values("pk")
+            )
+            .distinct()
+            .values_list("organisation_id", "scheme", "value")
+        ):
+            others.setdefault(organisation_id, []).append(identifiers.org_id(scheme, value))
+        for *row, organisation_id in participants.iterator(chunk_size=CHUNK):
             # ODS code, charity number, regulator and company number, as listed above.
-            yield (*row, "; ".join(identifiers.org_ids_of(*row[9:13])))
+            found = identifiers.org_ids_of(*row[9:13]) + others.get(organisation_id, [])
+            yield (*row, "; ".join(found))
 
     return Sheet("organisations", "Organisations", columns, rows)
 

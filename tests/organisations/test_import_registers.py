@@ -2,14 +2,19 @@
 CCNI register and the charity and company number lists (tests/organisations/fixtures/
 registers/, sources in docs/registers.md)."""
 
+import csv
 import datetime
+import os
+import tempfile
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from organisations.models import Organisation
+from organisations.services import REGIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +97,147 @@ def test_an_identifier_spelled_twice_keeps_its_first_name_on_every_run(tmp_path)
         "QWE,NHS South West London ICB,London\n"
         "qwe,NHS South-West London Integrated Care Board,London\n"
     )
-    for _ in range(2):
-        _, stderr = run_import("import_organisations", path)
-        assert stderr == "line 3: ods_code: QWE is on line 2 too; that line is the one kept.\n"
+    for created in (1, 0):
+        stdout, stderr = run_import("import_organisations", path)
+        assert stderr == ""
+        assert stdout == (
+            "line 3: “NHS South-West London Integrated Care Board” is on line 2 as "
+            "“NHS South West London ICB”; that line's name is kept.\n"
+            f"Created {created}, updated 0, rejected 0.\n"
+        )
         assert Organisation.objects.get(ods_code="QWE").name == "NHS South West London ICB"
+
+
+def test_a_charity_registered_in_england_and_wales_and_in_scotland_is_one_organisation():
+    path = REGISTERS / "dual-registered-oscr-ccew-sample.csv"
+    stdout, stderr = run_import("import_organisations", path)
+
+    assert (stdout, stderr) == ("Created 5, updated 0, rejected 0.\n", "")
+    wellchild = Organisation.objects.get(name="Wellchild")
+    assert (wellchild.charity_regulator, wellchild.charity_number) == ("CCEW", "289600")
+    assert wellchild.org_ids == ["GB-CHC-289600", "GB-SC-SC045010"]
+    assert list(Organisation.objects.search("SC045010")) == [wellchild]
+
+    # Either number finds it: OSCR's register, then the Charity Commission's, add nothing.
+    again = tmp_csv("charity_number,name\nSC045010,Wellchild\n289600,Wellchild\n")
+    stdout, stderr = run_import("import_organisations", again)
+    assert (stdout, stderr) == ("Created 0, updated 0, rejected 0.\n", "")
+    assert Organisation.objects.count() == 5
+    stdout, _ = run_import("import_organisations", path)
+    assert stdout == "Created 0, updated 0, rejected 0.\n"
+
+
+def test_a_company_number_joins_the_charity_it_belongs_to():
+    # Habitat for Humanity Great Britain: a company in England (03012626) registered with
+    # OSCR (SC048638), as the list of charities' company numbers gives it.
+    run_import(
+        "import_organisations",
+        tmp_csv("company_number,name\n3012626,Habitat for Humanity Great Britain\n"),
+    )
+
+    run_import("import_organisations", REGISTERS / "charity-company-numbers-sample.csv")
+
+    habitat = Organisation.objects.get(company_number="03012626")
+    assert habitat.org_ids == ["GB-SC-SC048638", "GB-COH-03012626"]
+    assert Organisation.objects.filter(charity_number="SC048638").get() == habitat
+
+
+def test_identifiers_of_two_organisations_on_one_line_are_refused():
+    run_import(
+        "import_organisations",
+        tmp_csv("charity_number,name\nSC045458,Just Enough Scotland\n1150730,Just Enough UK\n"),
+    )
+
+    _, stderr = run_import(
+        "import_organisations", REGISTERS / "dual-registered-oscr-ccew-sample.csv"
+    )
+
+    assert stderr.startswith("line 2: The identifiers on this line belong to two organisations")
+
+
+def test_a_file_of_identifiers_without_names_adds_them_to_organisations_here():
+    run_import("import_organisations", tmp_csv("charity_number,name\n1159029,A CIO\n"))
+
+    path = REGISTERS / "cio-company-numbers-sample.csv"
+    stdout, stderr = run_import("import_organisations", path)
+
+    assert stderr == ""
+    assert stdout == (
+        "Created 0, updated 1, rejected 0. 149 not of organisations here, left: the file has "
+        "no names to add them with.\n"
+    )
+    cio = Organisation.objects.get()
+    assert cio.org_ids == ["GB-CHC-1159029", "GB-COH-CE003184"]
+
+
+def test_a_re_registered_charity_keeps_its_partnerships_under_its_new_number():
+    run_import(
+        "import_organisations",
+        tmp_csv("charity_number,name\n1141654,TheHorseCourse\n1017480,Mile End Nursery\n"),
+    )
+    horse = Organisation.objects.get(charity_number="1141654")
+
+    for _ in range(2):
+        _, stderr = run_import(
+            "import_organisations", REGISTERS / "ccew-reregistrations-sample.csv"
+        )
+        assert stderr == ""
+
+    horse.refresh_from_db()
+    assert (horse.charity_number, horse.name) == ("1170553", "THEHORSECOURSE")
+    assert horse.org_ids == ["GB-CHC-1170553", "GB-CHC-1141654"]
+    assert horse.other_identifiers.get().former is True
+    assert Organisation.objects.get(charity_number="1173307").org_ids[1] == "GB-CHC-1017480"
+    # Not here before: added under the new number, keeping the old.
+    assert Organisation.objects.filter(charity_number="1169143").count() == 1
+    assert Organisation.objects.count() == 4  # two renumbered, two added
+
+
+def test_the_icb_map_names_each_icb_and_its_trusts():
+    run_import("import_organisations", FIXTURES / "icbs-2022.csv")
+    run_import("import_successions", FIXTURES / "icb-successions-2026.csv")
+
+    stdout, stderr = run_import("import_organisations", REGISTERS / "icb-la-trust-map.csv")
+
+    assert stderr == ""
+    # The map files two trusts under RYE; the first is kept, and said.
+    assert stdout.startswith("line 5: “Central London Community Healthcare NHS Trust” is on")
+    newcastle = Organisation.objects.get(ods_code="RTD")
+    assert newcastle.kind == "nhs_trust"
+    assert newcastle.icb.ods_code == "QHM"
+    rye = Organisation.objects.get(ods_code="RYE")
+    assert rye.name == "South Central Ambulance Service NHS Foundation Trust"
+    # Bedfordshire, Luton and Milton Keynes ICB (QHG) ended in 2026: its area is now its
+    # successor's.
+    assert rye.icb == Organisation.objects.get(ods_code="QHG").successor
+    assert rye.icb.active_to is None
+
+
+def test_the_list_of_nhs_regions_is_not_read_as_organisations_but_agrees_with_the_import():
+    with pytest.raises(CommandError, match="lists NHS England's regions, not organisations"):
+        run_import("import_organisations", REGISTERS / "nhs-england-regions.csv")
+    with open(REGISTERS / "nhs-england-regions.csv", newline="") as regions:
+        for row in csv.DictReader(regions):
+            assert REGIONS[row["region_code"].lower()] == row["name"]
+
+
+def test_companies_house_basic_data_is_read_as_published():
+    path = REGISTERS / "companies-house-basic-data-sample.csv"
+    stdout, stderr = run_import("import_organisations", path)
+
+    assert (stdout, stderr) == ("Created 3, updated 0, rejected 0.\n", "")
+    urchfont = Organisation.objects.get(company_number="CE001178")
+    assert urchfont.name == "URCHFONT SCARECROW FESTIVAL CHARITY"
+    assert urchfont.active_from == datetime.date(2014, 3, 31)
+    assert urchfont.org_ids == ["GB-COH-CE001178"]
+    again, _ = run_import("import_organisations", path)
+    assert again == "Created 0, updated 0, rejected 0.\n"
+
+
+_csv_count = iter(range(1000))
+
+
+def tmp_csv(text: str) -> Path:
+    path = Path(tempfile.gettempdir()) / f"organisations-{os.getpid()}-{next(_csv_count)}.csv"
+    path.write_text(text)
+    return path

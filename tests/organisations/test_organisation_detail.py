@@ -22,6 +22,18 @@ def test_it_works_for_members_with_their_people(client, bob, alice, charity, par
     assert alice.email in response.text  # members see the people
 
 
+def test_it_gives_the_org_id_of_every_identifier_the_organisation_holds(client, bob, charity):
+    # Registered in Scotland too, and a company.
+    charity.other_identifiers.create(scheme="OSCR", value="SC045458")
+    charity.company_number = "IP28116R"
+    charity.save()
+    client.force_login(bob)
+
+    response = client.get(_url(charity))
+
+    assert "GB-CHC-1123456, GB-COH-IP28116R, GB-SC-SC045458" in response.text
+
+
 def test_partners_see_the_profile_but_not_the_people(client, carol, alice, charity, partnership):
     client.force_login(carol)
     response = client.get(_url(charity))
@@ -65,9 +77,10 @@ def test_it_runs_a_fixed_number_of_queries(client, bob, charity, framework, rows
         assert f"{rows + 1} people, 1 to {PEOPLE_PAGE_SIZE} shown." in response.text
         assert f"{rows} partnerships you can see, 1 to {PEOPLE_PAGE_SIZE} shown." in response.text
     # User, organisation, membership check, a count and a page of the people and of the
-    # partnerships, the people manager check, navigation (the session was kept at sign-in;
+    # partnerships, the people manager check, navigation, the identifiers it holds beside
+    # those on its row (the session was kept at sign-in;
     # organisations/frame.py).
-    assert len(queries) == 9, [q["sql"] for q in queries]
+    assert len(queries) == 10, [q["sql"] for q in queries]
     second = client.get(_url(charity), {"page": "2", "people_page": "2"})
     if rows > PEOPLE_PAGE_SIZE:
         assert second.text.count(">Partnership 0") == rows - PEOPLE_PAGE_SIZE

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
-from organisations.models import AuditEvent
+from organisations.models import AuditEvent, Organisation
 from partnerships import exports, results, scoring
 from partnerships.forms.reports import ReportFilterForm
 from partnerships.models import Action, Assessment, Participant, Rating, Review
@@ -487,3 +487,13 @@ def test_the_organisations_file_gives_each_its_org_ids(client, ada, seeded):
     by_name = {row["organisation"]: row["org_ids"] for row in rows}
     assert by_name["NHS North Valley ICB"] == "GB-NHS-QNV"
     assert by_name["Riverside Mind"] == "GB-CHC-1123456"
+
+
+def test_the_organisations_file_gives_every_identifier_an_organisation_holds(client, ada, seeded):
+    riverside = Organisation.objects.get(name="Riverside Mind")
+    riverside.other_identifiers.create(scheme="OSCR", value="SC045458")
+
+    rows = _rows(_csv(client, ada, "organisations")[1])
+
+    by_name = {row["organisation"]: row["org_ids"] for row in rows}
+    assert by_name["Riverside Mind"] == "GB-CHC-1123456; GB-SC-SC045458"
