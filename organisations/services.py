@@ -437,7 +437,9 @@ def membership_offers_make(*, succession: Succession) -> int:
     successor is not offered it. Returns how many offers were made.
     """
     successors = list(succession.successors.all())
-    members = Membership.objects.filter(organisation=succession.predecessor).select_related("user")
+    members = Membership.objects.filter(organisation=succession.predecessor).select_related(
+        "user", "organisation"
+    )
     already = set(
         Membership.objects.filter(organisation__in=successors).values_list(
             "user_id", "organisation_id"
@@ -450,12 +452,33 @@ def membership_offers_make(*, succession: Succession) -> int:
         for successor in successors
         if (m.user_id, successor.pk) not in already
     ]
-    return len(MembershipOffer.objects.bulk_create(offers, ignore_conflicts=True))
+    made = len(MembershipOffer.objects.bulk_create(offers, ignore_conflicts=True))
+    for membership in members:
+        if any((membership.user_id, successor.pk) in already for successor in successors):
+            _end_predecessor_membership(membership, by=None)
+    return made
+
+
+def _end_predecessor_membership(membership: Membership, *, by: User | None) -> None:
+    """A member of a body that has ended, who is now a member of a body that succeeded it,
+    stops being a member of the ended one: it gives no access after its last day. Its
+    history stays: the offer (who was offered what role where, and when it was accepted) and
+    the audit trail, which records the role they had."""
+    audit(
+        by,
+        "membership.ended_by_succession",
+        membership.user,
+        organisation=membership.organisation,
+        changes={"role": [membership.role, None]},
+    )
+    membership.delete()
+    user_roles_changed(user=membership.user)
 
 
 @transaction.atomic
 def membership_offers_accept(*, offers, by: User) -> int:
-    """Makes each offered person a member of the successor with the role they had.
+    """Makes each offered person a member of the successor with the role they had, and no
+    longer a member of the predecessor once it has ended (_end_predecessor_membership).
 
     An offer already accepted, or for someone who has since become a member, changes no
     membership. Returns how many people became members.
@@ -465,13 +488,19 @@ def membership_offers_accept(*, offers, by: User) -> int:
     for offer in (
         MembershipOffer.objects.select_for_update()
         .filter(pk__in=[o.pk for o in offers], accepted_at__isnull=True)
-        .select_related("user", "organisation")
+        .select_related("user", "organisation", "succession__predecessor")
     ):
         _, created = Membership.objects.get_or_create(
             user=offer.user, organisation=offer.organisation, defaults={"role": offer.role}
         )
         offer.accepted_at, offer.accepted_by = now, by
         offer.save(update_fields=["accepted_at", "accepted_by"])
+        predecessor = offer.succession.predecessor
+        if predecessor.active_to is not None and predecessor.active_to < timezone.localdate():
+            for membership in Membership.objects.filter(
+                user=offer.user, organisation=predecessor
+            ).select_related("user", "organisation"):
+                _end_predecessor_membership(membership, by=by)
         if created:
             made += 1
             user_roles_changed(user=offer.user)

@@ -189,7 +189,8 @@ def test_a_re_registered_charity_keeps_its_partnerships_under_its_new_number():
     assert horse.other_identifiers.get().former is True
     assert Organisation.objects.get(charity_number="1173307").org_ids[1] == "GB-CHC-1017480"
     # Not here before: added under the new number, keeping the old.
-    assert Organisation.objects.filter(charity_number="1169143").count() == 1
+    added = Organisation.objects.get(charity_number="1169143")
+    assert added.org_ids == ["GB-CHC-1169143", "GB-CHC-1099967"]
     assert Organisation.objects.count() == 4  # two renumbered, two added
 
 
@@ -241,3 +242,27 @@ def tmp_csv(text: str) -> Path:
     path = Path(tempfile.gettempdir()) / f"organisations-{os.getpid()}-{next(_csv_count)}.csv"
     path.write_text(text)
     return path
+
+
+def test_the_charity_commissions_extract_is_read_as_published():
+    path = REGISTERS / "ccew-publicextract-charity-sample.txt"
+    stdout, stderr = run_import("import_organisations", path)
+
+    assert (stdout, stderr) == ("Created 3, updated 0, rejected 0.\n", "")
+    linked = Organisation.objects.get(charity_number="1160024-29")
+    assert (linked.name, linked.charity_regulator) == ("NEURORADIOLOGY FUND CHARITY", "CCEW")
+    assert linked.active_to == datetime.date(2024, 10, 25)
+    assert Organisation.objects.get(charity_number="1160024").active_to is None
+    again, _ = run_import("import_organisations", path)
+    assert again == "Created 0, updated 0, rejected 0.\n"
+
+
+def test_oscrs_register_finds_a_charity_registered_in_england_and_wales_too():
+    run_import("import_organisations", REGISTERS / "dual-registered-oscr-ccew-sample.csv")
+
+    stdout, stderr = run_import("import_organisations", REGISTERS / "oscr-register-sample.csv")
+
+    assert (stdout, stderr) == ("Created 0, updated 0, rejected 0.\n", "")
+    assert Organisation.objects.count() == 5
+    fuchsia = Organisation.objects.get(name="British Fuchsia Society")
+    assert fuchsia.org_ids == ["GB-CHC-1038334", "GB-SC-SC039652"]

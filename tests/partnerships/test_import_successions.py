@@ -195,3 +195,23 @@ def test_the_charity_commissions_register_of_mergers_is_read_as_published(partne
     assert linked.successor.charity_number == "1160024"  # its main charity
     again, _ = run("import_successions", mergers)
     assert again.startswith("Recorded 0, updated 0, unchanged 2, rejected 0, ")
+
+
+def test_a_merger_between_two_numbers_of_one_organisation_changes_nothing():
+    """The register lists re-registrations as mergers too: a charity that holds its old
+    number among its others is the same organisation, not its own successor."""
+    fund = Organisation.objects.create(
+        name="Louise Willgrass Tsunami Fund",
+        kind=Organisation.Kind.CHARITY,
+        charity_regulator="CCEW",
+        charity_number="1121649",
+    )
+    fund.other_identifiers.create(scheme="CCEW", value="1108629", former=True)
+    mergers = FIXTURES / "registers" / "ccew-register-of-mergers-sample.csv"
+
+    stdout, stderr = run("import_successions", mergers)
+
+    assert stderr == ""
+    assert stdout.startswith("Recorded 0, updated 0, unchanged 1, rejected 0, ")
+    fund.refresh_from_db()
+    assert (fund.active_to, fund.successor) == (None, None)

@@ -161,9 +161,25 @@ def test_members_are_offered_the_successor_and_become_members_when_accepted(
     }
     assert not Membership.objects.filter(user=carol, organisation=central).exists()
 
+    # Already a member of the successor: no offer, and no longer a member of the ended ICB.
+    assert not Membership.objects.filter(user=already, organisation=icb).exists()
+    assert Membership.objects.filter(user=carol, organisation=icb).exists()  # until accepted
+
     assert membership_offers_accept(offers=list(offers), by=already) == 2
     assert Membership.objects.get(user=carol, organisation=central).role == "editor"
     assert Membership.objects.get(user=viewer, organisation=central).role == "viewer"
+    # The ended ICB gives them no access any more; the offers and the trail keep the history.
+    assert not Membership.objects.filter(organisation=icb).exists()
+    assert {(o.user, o.role, o.succession.predecessor) for o in offers} == {
+        (carol, "editor", icb),
+        (viewer, "viewer", icb),
+    }
+    ended = AuditEvent.objects.filter(action="membership.ended_by_succession", organisation=icb)
+    assert {(e.object_repr, e.changes["role"][0]) for e in ended} == {
+        (str(already), "viewer"),
+        (str(carol), "editor"),
+        (str(viewer), "viewer"),
+    }
     assert membership_offers_accept(offers=list(offers), by=already) == 0
 
 

@@ -32,7 +32,7 @@ from django.db import transaction
 from organisations import identifiers
 from organisations.audit import audit
 from organisations.models import Organisation, Succession
-from organisations.services import REGIONS, succession_record
+from organisations.services import REGIONS, organisations_holding, succession_record
 from partnerships.services.successions import carry_out_due
 
 REQUIRED_COLUMNS = ["predecessor_ods_code", "successor_ods_code", "succession_date"]
@@ -134,6 +134,9 @@ class Command(BaseCommand):
             if successor:
                 lines_of.setdefault(successor, values)
         kind = Succession.Kind.SPLIT if len(lines_of) > 1 else kinds.pop()
+        if lines_of and all(_find(successor) == predecessor for successor in lines_of):
+            # Both numbers are one organisation's already (a charity that re-registered).
+            return "unchanged"
         try:
             with transaction.atomic():
                 successors = [
@@ -245,12 +248,10 @@ CCEW_MERGER_COLUMNS = ["transferor_regno", "transferee_regno", "transferee_name"
 
 
 def _find(code: str) -> Organisation | None:
+    # A charity's number may be among its others (a re-registered charity's old one).
     if code.startswith(CHARITY):
-        return Organisation.objects.filter(
-            charity_regulator=Organisation.Regulator.CCEW,
-            charity_number=code.removeprefix(CHARITY),
-        ).first()
-    return Organisation.objects.filter(ods_code=code).first()
+        return organisations_holding("CCEW", code.removeprefix(CHARITY)).first()
+    return organisations_holding("ODS", code).first()
 
 
 def _ccew_number(number: str, subno: str) -> str:
