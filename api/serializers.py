@@ -27,7 +27,8 @@ class OrganisationSerializer(serializers.Serializer):
     org_ids = serializers.ListField(
         child=serializers.CharField(),
         help_text="org-id.guide identifiers: GB-NHS-<ODS code>, GB-CHC/GB-SC/GB-NIC-<charity "
-        "number>, GB-COH-<company number>.",
+        "number>, GB-COH-<company number>, GB-MPR-<society number>; every one the "
+        "organisation holds (a charity registered in two nations has both).",
     )
     ods_code = serializers.CharField(allow_blank=True)
     charity_number = serializers.CharField(allow_blank=True)

@@ -111,7 +111,9 @@ ORGANISATIONS = (
         "org_ids",
         "Org-id identifiers",
         "Its org-id.guide identifiers, separated by semicolons: GB-NHS- (ODS code), GB-CHC-, "
-        "GB-SC-, GB-NIC- (charity number), GB-COH- (company number).",
+        "GB-SC-, GB-NIC- (charity number), GB-COH- (company number), GB-MPR- (registered "
+        "society); every one it holds, such as both numbers of a charity registered in two "
+        "nations.",
     ),
 )
 

@@ -114,6 +114,10 @@ def test_partnerships_come_with_partners_area_dates_and_value(api, partnership, 
 def test_organisations_come_with_their_org_ids_and_side(api, charity, bob):
     shown = api(bob).get(f"/api/v1/organisations/{charity.code}").json()
     assert shown["org_ids"] == ["GB-CHC-1123456"] and shown["side"] == "vcse"
+    charity.other_identifiers.create(scheme="OSCR", value="SC045458")  # in Scotland too
+    listed = api(bob).get("/api/v1/organisations").json()
+    mine = next(o for o in listed["results"] if o["code"] == str(charity.code))
+    assert mine["org_ids"] == ["GB-CHC-1123456", "GB-SC-SC045458"]
 
 
 def test_updated_since_lists_only_what_changed(api, world, carol):
