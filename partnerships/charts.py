@@ -35,11 +35,13 @@ def _two_lines(label: str) -> list[str]:
     return [" ".join(words[:best]), " ".join(words[best:])]
 
 
-def radar(labels, series, *, size=420, margin=70, padding=90):
-    """A radar of principles on the 1–5 scale.
+def radar(labels, series, *, names=None, size=320, margin=36, padding=0):
+    """A radar of principles on the 1–5 scale, its rings numbered (the scale).
 
-    `series` is a list of (name, css_class, values) with one value (or None) per label.
-    A missing value is drawn at the centre: the table beside the chart says "no score".
+    `labels` name the axes; keep them short (the principles' numbers), so that drawn at the
+    size of body text they fit on a phone, and give `names` (one a label) for the key beside
+    the chart. `series` is a list of (name, css_class, values) with one value (or None) per
+    label. A missing value is drawn at the centre: the table beside the chart says "no score".
     """
     centre = size / 2
     radius = centre - margin
@@ -48,10 +50,26 @@ def radar(labels, series, *, size=420, margin=70, padding=90):
         " ".join("{},{}".format(*_point(centre, radius, a, level)) for a in angles)
         for level in range(SCALE_MIN + 1, SCALE_MAX + 1)
     ]
+    # The scale, straight down from the centre, where no axis runs: each ring is crossed
+    # there at its apothem (the rings are polygons), and 1 is the centre.
+    apothem = math.cos(math.pi / len(labels)) if len(labels) > 2 else 1
+    scale = [
+        {
+            "value": level,
+            "x": round(centre + 4, 1),
+            "y": round(
+                centre
+                + radius * apothem * (level - SCALE_MIN) / (SCALE_MAX - SCALE_MIN)
+                - (0 if level == SCALE_MIN else 4),
+                1,
+            ),
+        }
+        for level in range(SCALE_MIN, SCALE_MAX + 1)
+    ]
     axes = []
     for label, angle in zip(labels, angles, strict=True):
         x, y = _point(centre, radius, angle, SCALE_MAX)
-        lx, ly = _point(centre, radius + 22, angle, SCALE_MAX)
+        lx, ly = _point(centre, radius + 18, angle, SCALE_MAX)
         anchor = "middle" if abs(math.sin(angle)) < 0.2 else ("start" if lx > centre else "end")
         lines = _two_lines(label)
         axes.append(
@@ -76,8 +94,54 @@ def radar(labels, series, *, size=420, margin=70, padding=90):
         "view_box": f"{-padding} 0 {size + 2 * padding} {size}",
         "centre": centre,
         "rings": rings,
+        "scale": scale,
         "axes": axes,
+        "key": list(zip(labels, names, strict=True)) if names else [],
         "series": drawn,
+    }
+
+
+def gap_rows(rows, *, limit=4.0, edge=6.0, row_em=3.0):
+    """The perception gap chart of the results page, laid out in percentages of its width
+    and ems of its text, so it takes any width and its text stays the size of body text.
+
+    `rows` is a list of (label, gap or None, flag). Each principle's label is a line of text
+    above its bar, its figure beside the bar on the other side of zero, where there is room.
+    Bars to the right of the middle: the NHS side rates higher; to the left: the VCSE side
+    does. Gaps beyond `limit` are drawn at it.
+    """
+    per_point = (50 - edge) / limit
+    bars = []
+    for i, (label, gap, flag) in enumerate(rows):
+        top = i * row_em
+        bar = None
+        if gap is not None:
+            length = max(-limit, min(limit, float(gap))) * per_point
+            bar = {"x": round(min(50, 50 + length), 2), "width": round(abs(length), 2)}
+        bars.append(
+            {
+                "label": label,
+                "gap": gap,
+                "flag": flag,
+                "bar": bar,
+                "text_y": round(top + 1.1, 2),
+                "bar_y": round(top + 1.5, 2),
+                "figure_y": round(top + 2.35, 2),
+            }
+        )
+    axis_bottom = len(rows) * row_em + 0.2
+    return {
+        "bars": bars,
+        "ticks": [
+            {"x": round(50 + t * per_point, 2), "label": f"{t:+g}".replace("-", "−") if t else "0"}
+            for t in range(-int(limit), int(limit) + 1)
+        ],
+        "axis_top": 1.4,
+        "axis_bottom": round(axis_bottom, 2),
+        "tick_y": round(axis_bottom + 1.2, 2),
+        "height": round(axis_bottom + 1.6, 2),
+        "watch": [round(50 - 0.5 * per_point, 2), round(50 + 0.5 * per_point, 2)],
+        "significant": [round(50 - per_point, 2), round(50 + per_point, 2)],
     }
 
 

@@ -353,7 +353,7 @@ def result_charts(result: scoring.ReviewResult) -> dict:
     labels = [f"{p.number}. {p.name}" for p in principles]
     return {
         "radar": charts.radar(
-            labels,
+            [str(p.number) for p in principles],
             [
                 ("Partnership", "app-chart__series--partnership", [p.score for p in principles]),
                 ("NHS side", "app-chart__series--nhs", [p.side_means["nhs"] for p in principles]),
@@ -363,8 +363,9 @@ def result_charts(result: scoring.ReviewResult) -> dict:
                     [p.side_means["vcse"] for p in principles],
                 ),
             ],
+            names=[p.name for p in principles],
         ),
-        "gaps": charts.gap_bars(
+        "gaps": charts.gap_rows(
             [(label, p.shown_gap, gap_flag(p)) for label, p in zip(labels, principles, strict=True)]
         ),
     }

@@ -29,3 +29,25 @@ def test_gap_bars_point_right_when_the_nhs_side_rates_higher():
 def test_gap_bars_clip_at_the_limit():
     chart = charts.gap_bars([("A", 9.0, "significant"), ("B", 4.0, "significant")])
     assert chart["bars"][0]["bar"] == chart["bars"][1]["bar"]
+
+
+def test_gap_rows_put_zero_in_the_middle_and_point_right_when_the_nhs_side_rates_higher():
+    chart = charts.gap_rows(
+        [("A", 1.0, "significant"), ("B", -2.0, "significant"), ("C", None, None)]
+    )
+    right, left, missing = chart["bars"]
+    assert right["bar"] == {"x": 50, "width": 11.0}  # (50 − 6) / 4 = 11% a point
+    assert left["bar"] == {"x": 28.0, "width": 22.0}
+    assert missing["bar"] is None
+    assert chart["significant"] == [39.0, 61.0]
+    assert [t["label"] for t in chart["ticks"]][:2] == ["−4", "−3"]
+    # Each row's text sits above its bar, and the axis labels below the last row, inside.
+    assert right["text_y"] < right["bar_y"] < left["text_y"]
+    assert chart["axis_bottom"] < chart["tick_y"] < chart["height"]
+
+
+def test_radar_numbers_its_rings_and_keys_its_axes():
+    chart = charts.radar(["1", "2", "3"], [], names=["Sustainability", "Transparency", "Vision"])
+    assert [mark["value"] for mark in chart["scale"]] == [1, 2, 3, 4, 5]
+    assert chart["scale"][0]["y"] == chart["centre"]
+    assert chart["key"][1] == ("2", "Transparency")
