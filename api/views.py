@@ -63,12 +63,31 @@ class CodePagination(CursorPagination):
     max_page_size = 1000
     page_size_query_description = "Rows a page, 1 to 1000 (100 unless given)."
 
+    def get_page_size(self, request):
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None:
+            return self.page_size
+        if not (given.isascii() and given.isdigit() and 1 <= int(given) <= self.max_page_size):
+            raise exceptions.ValidationError(
+                {"errors": {"page_size": [f"Ask for 1 to {self.max_page_size} rows a page."]}}
+            )
+        return int(given)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {"cursor": ["Use the cursor of a “next” or “previous” link as it is."]}
+            # Any text is a cursor as far as the document goes; one this API did not give
+            # out finds no page (404), as DRF answers.
+            raise exceptions.NotFound(
+                "No page has that cursor: use the “next” or “previous” link as it is."
             ) from None
 
 
@@ -78,12 +97,38 @@ def _api(view):
     return login_not_required(vary_on_headers("Authorization")(conditional_page(view)))
 
 
-class Listed(generics.ListAPIView):
+class Strict:
+    """Refuses a query parameter the endpoint does not take (a mistyped `updatedsince` would
+    otherwise be ignored and return everything): 400, naming the ones it takes."""
+
+    def parameters(self) -> set[str]:
+        return set()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.parameters())
+        if unknown:
+            takes = ", ".join(sorted(self.parameters())) or "none"
+            raise exceptions.ValidationError(
+                {
+                    "errors": {
+                        name: [f"Not a parameter here; it takes: {takes}."] for name in unknown
+                    }
+                }
+            )
+
+
+class Listed(Strict, generics.ListAPIView):
     pagination_class = CodePagination
     filters_class: type[serializers.Serializer]
 
+    def parameters(self):
+        return {*self.filters_class().fields, "cursor", "page_size"}
+
     def filters(self) -> dict:
-        form = self.filters_class(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty value in a form as "not
+        # given", while a parameter sent empty here is refused (400), as the document says.
+        form = self.filters_class(data=self.request.query_params.dict())
         if not form.is_valid():
             raise exceptions.ValidationError({"errors": form.errors})
         return {k: v for k, v in form.validated_data.items() if v not in (None, "")}
@@ -101,7 +146,7 @@ class Listed(generics.ListAPIView):
         return response
 
 
-class Detail(generics.RetrieveAPIView):
+class Detail(Strict, generics.RetrieveAPIView):
     def get_object(self):
         try:
             code = uuid.UUID(self.kwargs["code"])
@@ -312,9 +357,11 @@ class ReportFilters(serializers.Serializer):
     """The report page's filters; dates as ISO dates rather than the page's three boxes."""
 
     framework = serializers.IntegerField(required=False, help_text="Framework version id.")
-    region = serializers.CharField(required=False)
+    region = serializers.ChoiceField(choices=Organisation.Region.choices, required=False)
     icb = serializers.UUIDField(required=False)
-    kind = serializers.CharField(required=False, help_text="Partnership type.")
+    kind = serializers.ChoiceField(
+        choices=Partnership.Kind.choices, required=False, help_text="Partnership type."
+    )
     service_area = serializers.CharField(required=False)
     organisation = serializers.UUIDField(required=False)
     closed_from = serializers.DateField(required=False)
@@ -336,6 +383,10 @@ REPORT = inline_serializer(
     "Report",
     {
         "filters": serializers.ListField(child=serializers.CharField()),
+        "ignored": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="Filters left out, as the report page leaves them out, and why.",
+        ),
         "framework": serializers.CharField(allow_null=True),
         "partnerships": serializers.IntegerField(),
         "reviewed": serializers.IntegerField(),
@@ -379,28 +430,32 @@ REPORT = inline_serializer(
 
 
 @extend_schema(parameters=[ReportFilters], responses={200: REPORT, **ERRORS})
-class ReportSummary(generics.GenericAPIView):
+class ReportSummary(Strict, generics.GenericAPIView):
     """The report page's figures for the filtered partnerships (commissioners and platform
     admins): a confidential review's withheld figures are left out, as on the page."""
+
+    def parameters(self):
+        return set(ReportFilters().fields)
 
     def get(self, request):
         try:
             require_reports(request.user)
         except PageRefused as refused:
             raise exceptions.PermissionDenied(str(refused)) from None
-        checked = ReportFilters(data=request.query_params)
+        checked = ReportFilters(data=request.query_params.dict())
         if not checked.is_valid():
             raise exceptions.ValidationError({"errors": checked.errors})
         form = ReportFilterForm(_form_data(checked.validated_data), user=request.user)
+        # As on the page, a filter that does not fit the person's partnerships (an ICB they
+        # have none in, dates in the wrong order) is left out, and the answer says why.
         filters = form.filters()
-        if form.errors:
-            raise exceptions.ValidationError({"errors": form.errors})
         report = reports.build_report(request.user, filters, per_page=1)
         figure = presenters._figure
         concerns = report.concerns.total
         return Response(
             {
                 "filters": filters.described(),
+                "ignored": {name: list(errors) for name, errors in form.errors.items()},
                 "framework": str(filters.framework) if filters.framework else None,
                 "partnerships": report.partnerships,
                 "reviewed": report.reviewed,

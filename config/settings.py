@@ -357,6 +357,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.access.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS describes nothing: the OpenAPI document does
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.access.throttled_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

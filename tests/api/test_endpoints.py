@@ -209,10 +209,10 @@ def test_pages_follow_each_other_in_a_stable_order(api, framework, icb, charity,
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == 5
 
 
-def test_a_bad_cursor_or_filter_is_a_400_that_says_why(api, bob):
+def test_a_bad_cursor_is_a_404_and_a_bad_filter_a_400_that_say_why(api, bob):
     client = api(bob)
     response = client.get("/api/v1/reviews", {"cursor": "not-a-cursor"})
-    assert response.status_code == 400 and "cursor" in response.json()
+    assert response.status_code == 404 and "cursor" in response.json()["detail"]
     response = client.get("/api/v1/reviews", {"updated_since": "yesterday", "state": "ajar"})
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"updated_since", "state"}
@@ -238,11 +238,12 @@ def test_the_report_takes_the_report_pages_filters(api, world, icb):
     assert everything["partnerships"] == 1 and everything["late"] == 1
     other = Organisation.objects.create(name="NHS South ICB", kind="icb", ods_code="QSS")
     assert client.get("/api/v1/reports/summary", {"icb": str(icb.code)}).json()["partnerships"] == 1
-    # An ICB outside the person's partnerships is not one they may pick, as on the page.
-    refused = client.get("/api/v1/reports/summary", {"icb": str(other.code)})
-    assert refused.status_code == 400 and "icb" in refused.json()["errors"]
+    # An ICB outside the person's partnerships is left out and the answer says so, as the page.
+    ignored = client.get("/api/v1/reports/summary", {"icb": str(other.code)}).json()
+    assert "Select an ICB from the list" in ignored["ignored"]["icb"][0]
+    assert ignored["partnerships"] == 1 and ignored["filters"] == everything["filters"]
     refused = client.get("/api/v1/reports/summary", {"closed_from": "2026-02-30"})
-    assert refused.status_code == 400
+    assert refused.status_code == 400 and "closed_from" in refused.json()["errors"]
 
 
 def test_the_report_is_for_commissioners(api, world):
