@@ -36,7 +36,10 @@ def seeded():
 
 
 def closed_review() -> Review:
-    return Review.objects.get(state=Review.State.CLOSED)
+    """The alliance's review: open, so every partner sees each organisation's scores."""
+    return Review.objects.get(
+        state=Review.State.CLOSED, partnership__kind=Partnership.Kind.ALLIANCE_CONTRACT
+    )
 
 
 def test_it_adds_and_changes_nothing_the_second_time(seeded):
@@ -94,23 +97,49 @@ def test_the_organisations_are_valid(seeded):
     assert all(o.charity_number and o.charity_regulator for o in vcse)
 
 
-def test_the_partnerships_have_two_five_and_at_least_three_partners(seeded):
+def test_the_partnerships_have_two_five_six_and_at_least_three_partners(seeded):
     sizes = {p.kind: p.participants.count() for p in Partnership.objects.all()}
 
     assert sizes[Partnership.Kind.CONTRACT] == 2
     assert sizes[Partnership.Kind.ALLIANCE_CONTRACT] == 5
+    assert sizes[Partnership.Kind.GRANT] == 6
     assert sizes[Partnership.Kind.PLACE_BASED] >= 3
     for partnership in Partnership.objects.all():
         partnership.full_clean()
         assert partnership.participants.filter(role="lead_commissioner").count() == 1
 
 
-def test_there_is_one_closed_and_one_open_review(seeded):
-    assert Review.objects.filter(state=Review.State.CLOSED).count() == 1
+def test_there_are_two_closed_reviews_one_of_each_visibility_and_one_open(seeded):
+    closed = Review.objects.filter(state=Review.State.CLOSED)
+    assert sorted(closed.values_list("visibility", flat=True)) == ["confidential", "open"]
     assert Review.objects.filter(state=Review.State.OPEN).count() == 1
-    assert closed_review().partnership.kind == Partnership.Kind.ALLIANCE_CONTRACT
-    assert closed_review().overall_rag
-    assert closed_review().summary
+    assert closed_review().visibility == Review.Visibility.OPEN
+    for review in closed:
+        assert review.overall_rag
+        assert review.summary
+        # Each shows shared comments: with names in the open one, from a side in the other.
+        assert Rating.objects.filter(assessment__review=review, comment_shared=True).exists()
+
+
+def test_the_confidential_review_has_shared_comments_and_a_reply(seeded, settings):
+    """Partners of the confidential review see side figures, comments from a side and a
+    reply: every side taking part is large enough, every partner submitted, nothing is
+    withheld, some comments are shared and some kept."""
+    from partnerships.withholding import confidential_refused
+
+    review = Review.objects.get(visibility=Review.Visibility.CONFIDENTIAL)
+    assert review.state == Review.State.CLOSED
+    assert confidential_refused(review.partnership) is None
+    assert review.assessments.exclude(state=Assessment.State.SUBMITTED).count() == 0
+    assert review.assessments.count() == 2 * settings.MIN_ORGANISATIONS_PER_SHOWN_SIDE
+    result = review.result
+    assert result.score is not None and not result.score_withheld
+    commented = Rating.objects.filter(assessment__review=review).exclude(comment="")
+    assert commented.filter(comment_shared=True).exists()
+    assert commented.filter(comment_shared=False).exists()
+    (reply,) = review.replies.all()
+    assert reply.organisation.name == "Northdale Carers Centre"
+    assert reply.side == "vcse"
 
 
 def test_every_statement_of_the_closed_review_is_rated(seeded):

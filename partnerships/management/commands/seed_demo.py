@@ -26,6 +26,7 @@ from partnerships.models import (
     Participant,
     Partnership,
     Rating,
+    Reply,
     Review,
 )
 from partnerships.results import review_result_store
@@ -57,6 +58,12 @@ ORGANISATIONS = {
     "council": {
         "name": "North Valley Metropolitan Borough Council",
         "kind": Kind.LOCAL_AUTHORITY,
+        "region": Organisation.Region.NORTH_WEST,
+    },
+    "gp_federation": {
+        "name": "North Valley GP Federation",
+        "kind": Kind.PRIMARY_CARE,
+        "company_number": "13620954",
         "region": Organisation.Region.NORTH_WEST,
     },
     "peer_group": {
@@ -129,7 +136,7 @@ USERS = [
         "Shah",
         "icb",
         Membership.Role.EDITOR,
-        "Commissioner (editor) at the ICB: lead commissioner of all three partnerships",
+        "Commissioner (editor) at the ICB: lead commissioner of all four partnerships",
     ),
     DemoUser(
         "tom.hughes@northvalley-icb.example",
@@ -145,7 +152,8 @@ USERS = [
         "Mensah",
         "carers",
         Membership.Role.EDITOR,
-        "Charity lead (editor) at Northdale Carers Centre: a self-assessment in progress",
+        "Charity lead (editor) at Northdale Carers Centre: a self-assessment in progress, "
+        "and a reply to a confidential review's results",
     ),
     DemoUser(
         "alex.kowalski@northdalecarers.example",
@@ -257,11 +265,30 @@ PARTNERSHIPS = {
             ("enterprise", Role.VCSE_PARTNER, None),
         ],
     },
+    # Three organisations on each side, so its review could be confidential by side.
+    "discharge": {
+        "name": "North Valley Home from Hospital Programme",
+        "kind": Partnership.Kind.GRANT,
+        "service_area": "Support for people leaving hospital",
+        "contract_reference": "NVICB-2024-052",
+        "annual_value": Decimal("310000.00"),
+        "review_frequency_months": 12,
+        "started_years_ago": 1,
+        "term_years": 2,
+        "participants": [
+            ("icb", Role.LEAD_COMMISSIONER, LEAD_COMMISSIONER),
+            ("trust", Role.PROVIDER, None),
+            ("gp_federation", Role.PROVIDER, None),
+            ("carers", Role.VCSE_PARTNER, "grace.mensah@northdalecarers.example"),
+            ("national", Role.VCSE_PARTNER, None),
+            ("enterprise", Role.VCSE_PARTNER, None),
+        ],
+    },
 }
 
 # How many days from today each partnership's next review falls due. The contract's is its
 # open review's due date; the place-based partnership has not had a review yet.
-NEXT_REVIEW_IN_DAYS = {"contract": 21, "alliance": 62, "place": 45}
+NEXT_REVIEW_IN_DAYS = {"contract": 21, "alliance": 62, "place": 45, "discharge": 220}
 
 # The alliance's closed review, opened about four months ago.
 CLOSED_REVIEW_OPENED_DAYS_AGO = 120
@@ -272,6 +299,30 @@ CLOSED_REVIEW_SUMMARY = (
     "proportionality well below how the NHS partners see them: finance and performance "
     "reports reach them late, and the monitoring asked of them is out of scale with their "
     "contracts. The actions below answer both; we will check them at the next review."
+)
+
+# The home-from-hospital programme's review, confidential by side: partners see side
+# figures and shared comments as from a side; Northdale Carers Centre replied to the results.
+CONFIDENTIAL_REVIEW_OPENED_DAYS_AGO = 200
+CONFIDENTIAL_REVIEW_SUMMARY = (
+    "Discharges are faster than a year ago. The VCSE side finds the referral information "
+    "thin and the funding too short to plan with; we will agree a fuller referral form and "
+    "confirm next year's funding by January."
+)
+CONFIDENTIAL_HEALTH_CHECK = {
+    1: (RAG.AMBER, "Funding is agreed a year at a time; the charities cannot plan beyond it."),
+    2: (RAG.AMBER, "Discharge figures are shared monthly; referral details are often thin."),
+    3: (RAG.GREEN, "Every partner signed up to the same aim: home within a day of being fit."),
+    4: (RAG.GREEN, "Ward staff and the charities' coordinators now train together."),
+    5: (RAG.GREEN, "One short monthly return for every partner."),
+    6: (RAG.AMBER, "The weekend pilot worked; paying for it beyond March is not agreed."),
+    7: (RAG.GREEN, "A monthly programme board with a VCSE co-chair."),
+}
+# The organisations whose people shared every comment they wrote in it; the others kept theirs.
+CONFIDENTIAL_REVIEW_SHARED_BY = ("trust", "carers", "national")
+CONFIDENTIAL_REVIEW_REPLY = (
+    "We welcome the faster discharges. The referral form matters most to the people we "
+    "support: we would like to design it with the trust rather than be consulted on a draft."
 )
 
 # Each side's typical agreement with the statements of each principle (by number). The
@@ -294,11 +345,11 @@ LOW_SCORE_COMMENTS = {
     ),
     2: (
         "The quarterly finance report reached us a month after the board had discussed it.",
-        "We learnt of the waiting-list risk from the local paper, not from the alliance.",
+        "We learnt of the waiting-list risk from the local paper, not from the partnership.",
     ),
     3: (
         "The plan was largely drafted before the first workshop we were invited to.",
-        "Each partner still describes the alliance differently to its own staff.",
+        "Each partner still describes the partnership differently to its own staff.",
     ),
     4: (
         "Training offered by the trust has not been opened to charity staff.",
@@ -411,6 +462,7 @@ class Seed:
         self.seed_users()
         self.seed_partnerships()
         self.seed_closed_review(self.partnerships["alliance"])
+        self.seed_confidential_review(self.partnerships["discharge"])
         self.seed_open_review(self.partnerships["contract"])
         self.seed_concerns(self.partnerships["alliance"])
 
@@ -522,35 +574,7 @@ class Seed:
             closed_by=commissioner,
             closed_on=opened_on + datetime.timedelta(days=CLOSED_REVIEW_CLOSED_AFTER_DAYS),
         )
-        # Drawn in a fixed order whatever already exists, so every run plans the same scores.
-        rng = random.Random(2014)
-        comments_used = Counter()
-        for index, (key, organisation) in enumerate(self.partner_organisations("alliance")):
-            assessment = self.get_or_create(
-                Assessment,
-                review=review,
-                organisation=organisation,
-                defaults={
-                    "state": Assessment.State.SUBMITTED,
-                    "submitted_by": self.editor_of(key),
-                    "submitted_at": at_ten(opened_on + datetime.timedelta(days=10 + 4 * index)),
-                },
-            )
-            views = SIDE_VIEWS[organisation.side]
-            for statement, number in self.statements:
-                dont_know, noise = rng.random() < DONT_KNOW_RATE, rng.gauss(0, SCORE_SPREAD)
-                score = None if dont_know else min(5, max(1, round(views[number] + noise)))
-                comment = ""
-                if score is not None and score <= COMMENT_REQUIRED_AT_OR_BELOW:
-                    choices = LOW_SCORE_COMMENTS[number]
-                    comment = choices[comments_used[number] % len(choices)]
-                    comments_used[number] += 1
-                self.get_or_create(
-                    Rating,
-                    assessment=assessment,
-                    statement_id=statement,
-                    defaults={"score": score, "comment": comment},
-                )
+        self.seed_ratings(review, "alliance", seed=2014, shared_by=("carers",))
 
         # As closing it would: its result stored, once (a second run finds it stored).
         review_result_store(review)
@@ -581,6 +605,91 @@ class Seed:
                     "created_by": commissioner,
                 },
             )
+
+    def seed_ratings(self, review: Review, key: str, *, seed: int, shared_by=()) -> None:
+        """Every partner of `key` submitted, each statement rated near its side's view; the
+        comments of the organisations `shared_by` names are shared with the partners."""
+        # Drawn in a fixed order whatever already exists, so every run plans the same scores.
+        rng = random.Random(seed)
+        comments_used = Counter()
+        for index, (organisation_key, organisation) in enumerate(self.partner_organisations(key)):
+            assessment = self.get_or_create(
+                Assessment,
+                review=review,
+                organisation=organisation,
+                defaults={
+                    "state": Assessment.State.SUBMITTED,
+                    "submitted_by": self.editor_of(organisation_key),
+                    "submitted_at": at_ten(
+                        review.opened_on + datetime.timedelta(days=10 + 4 * index)
+                    ),
+                },
+            )
+            views = SIDE_VIEWS[organisation.side]
+            for statement, number in self.statements:
+                dont_know, noise = rng.random() < DONT_KNOW_RATE, rng.gauss(0, SCORE_SPREAD)
+                score = None if dont_know else min(5, max(1, round(views[number] + noise)))
+                comment = ""
+                if score is not None and score <= COMMENT_REQUIRED_AT_OR_BELOW:
+                    choices = LOW_SCORE_COMMENTS[number]
+                    comment = choices[comments_used[number] % len(choices)]
+                    comments_used[number] += 1
+                self.get_or_create(
+                    Rating,
+                    assessment=assessment,
+                    statement_id=statement,
+                    defaults={
+                        "score": score,
+                        "comment": comment,
+                        "comment_shared": bool(comment) and organisation_key in shared_by,
+                    },
+                )
+
+    def seed_confidential_review(self, partnership: Partnership) -> None:
+        opened_on = self.today - datetime.timedelta(days=CONFIDENTIAL_REVIEW_OPENED_DAYS_AGO)
+        closed_on = opened_on + datetime.timedelta(days=CLOSED_REVIEW_CLOSED_AFTER_DAYS)
+        commissioner = self.users[LEAD_COMMISSIONER]
+        review = self.first_review(
+            partnership,
+            visibility=Review.Visibility.CONFIDENTIAL,
+            opened_by=commissioner,
+            opened_on=opened_on,
+            due_on=opened_on + datetime.timedelta(days=CLOSED_REVIEW_DUE_AFTER_DAYS),
+            state=Review.State.CLOSED,
+            summary=CONFIDENTIAL_REVIEW_SUMMARY,
+            overall_rag=RAG.AMBER,
+            closed_by=commissioner,
+            closed_on=closed_on,
+        )
+        self.seed_ratings(review, "discharge", seed=2025, shared_by=CONFIDENTIAL_REVIEW_SHARED_BY)
+        review_result_store(review)
+        health_check = self.get_or_create(
+            HealthCheck, review=review, defaults={"recorded_by": commissioner}
+        )
+        for principle in self.framework.principles.all():
+            rag, comment = CONFIDENTIAL_HEALTH_CHECK[principle.number]
+            self.get_or_create(
+                HealthCheckEntry,
+                health_check=health_check,
+                principle=principle,
+                defaults={"rag": rag, "comment": comment},
+            )
+        carers, replied_at = (
+            self.organisations["carers"],
+            at_ten(closed_on + datetime.timedelta(days=6)),
+        )
+        self.get_or_create(
+            Reply,
+            review=review,
+            organisation=carers,
+            defaults={
+                "side": str(carers.side),
+                "text": CONFIDENTIAL_REVIEW_REPLY,
+                "created_by": self.editor_of("carers"),
+                "created_at": replied_at,
+                "updated_at": replied_at,
+            },
+        )
 
     def seed_open_review(self, partnership: Partnership) -> None:
         review = self.first_review(
