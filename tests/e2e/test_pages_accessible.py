@@ -35,7 +35,15 @@ def test_the_lead_commissioners_pages(page: Page, live_server, demo_data):
 
     page.get_by_role("link", name=PARTNERSHIPS["alliance"]["name"]).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PARTNERSHIPS["alliance"]["name"])
-    _check(page)
+    # It leads with how the partnership is doing, above its details and partners.
+    standing = page.get_by_test_id("standing")
+    expect(standing.get_by_test_id("latest-result")).to_contain_text("Health index")
+    expect(standing.get_by_test_id("latest-gaps")).to_contain_text("significant gap")
+    assert (
+        standing.bounding_box()["y"]
+        < page.get_by_role("heading", name="Partners", exact=True).bounding_box()["y"]
+    )
+    _check(page, "partnership")
     page.get_by_role("link", name="review results").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Results of the review")
     _check(page, "results")

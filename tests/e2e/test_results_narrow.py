@@ -13,6 +13,7 @@ from partnerships.models import Partnership, Review
 from .conftest import check_page, screenshot, signed_in
 
 LEAD_COMMISSIONER = "priya.shah@northvalley-icb.example"
+ICB_VIEWER = "tom.hughes@northvalley-icb.example"
 LABELS = ["Partnership", "NHS", "Local government", "VCSE", "Gap", "Spread", "Health check"]
 
 # Each principle's figures as the wide table holds them (read from the DOM, shown or not).
@@ -153,3 +154,23 @@ def test_the_gap_chart_agrees_with_the_table_and_its_legend(results_page: Page, 
     bottoms = page.evaluate(_BOTTOMS)
     assert bottoms["ticks"] <= bottoms["svg"] <= bottoms["legend"] < bottoms["heading"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_viewer_sees_agreed_actions_but_is_offered_none(
+    page: Page, context, live_server, demo_data
+):
+    partnership = Partnership.objects.get(name=PARTNERSHIPS["alliance"]["name"])
+    review = partnership.reviews.filter(state=Review.State.CLOSED).latest("closed_on")
+    signed_in(context, live_server, User.objects.get(email=ICB_VIEWER))
+    page.goto(
+        reverse(
+            "partnerships:review_results",
+            kwargs={"code": partnership.code, "review_code": review.code},
+        )
+    )
+    expect(page.get_by_test_id("agreed").first).to_contain_text("Action agreed: ")
+    expect(page.get_by_role("link", name="Add this as an action")).to_have_count(0)
+    expect(page.get_by_role("link", name="Add an action")).to_have_count(0)
+    page.get_by_test_id("agreed").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actions")
+    check_page(page)
