@@ -31,7 +31,7 @@ def test_it_gives_the_org_id_of_every_identifier_the_organisation_holds(client, 
 
     response = client.get(_url(charity))
 
-    assert "GB-CHC-1123456, GB-COH-IP28116R, GB-SC-SC045458" in response.text
+    assert "<li>GB-CHC-1123456</li><li>GB-COH-IP28116R</li><li>GB-SC-SC045458</li>" in response.text
 
 
 def test_partners_see_the_profile_but_not_the_people(client, carol, alice, charity, partnership):
