@@ -140,6 +140,16 @@ def collect(client, partnership, review, *, commissioner: bool) -> Seen:
     page = _page(client, reverse("partnerships:review_results", kwargs=codes))
     tables = Tables(page).tables
     _principle_rows(seen, tables["scores"], "results page")
+    # The same figures as a card per principle for narrow screens, and the gap chart's.
+    stacked = page[page.index('data-testid="scores-stacked"') :]
+    for card in stacked.split('class="govuk-summary-card"')[1:]:
+        number = int(re.search(r"govuk-summary-card__title[^>]*>\s*(\d+)\.", card).group(1))
+        for name, cell in re.findall(r'data-figure="(\w+)">([^<]*)<', card):
+            if name != "health":
+                seen.add(("score" if name == "score" else name, number), cell, "results cards")
+    chart = page[page.index('id="gap-title"') : page.index("</svg>", page.index('id="gap-title"'))]
+    for number, gap in enumerate(re.findall(r'data-gap="([^"]*)"', chart), start=1):
+        seen.add(("gap", number), gap, "results gap chart")
     index = re.search(r'data-testid="index">([^<]*)<', page).group(1)
     seen.add(("index",), index, "results page")
     for row in tables.get("organisations", []):
