@@ -57,6 +57,7 @@ WARM_UP = int(os.environ.get("BENCH_WARM_UP", "3"))
 # The ceiling and the pages are measured in turn this many times, and each ratio is of the
 # same round: on a shared machine the ceiling moves by a third from run to run.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+API_REVIEWS = "api: 100 reviews with results"
 ONLY = [name for name in os.environ.get("BENCH_PAGES", "").split(",") if name]
 WRITES_A_SECOND = float(os.environ.get("BENCH_WRITES", "5"))
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
@@ -69,6 +70,9 @@ TARGETS = {
     "results": (0.12, None),
     "report": (None, 250),
     "report (admin)": (None, 600),
+    # The read API ("A read API for analysts and BI tools"): a page of 100 closed reviews with
+    # their results, as the commissioner's token reads them.
+    API_REVIEWS: (None, 100),
 }
 
 # wrk prints a line of JSON at the end: the figures this script reads.
@@ -111,8 +115,16 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory} GB, Python {platform.python_version()}"
 
 
-def _get(url, cookie=None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+def _header(sent: str | None) -> dict:
+    """ "Cookie: …" or "Authorization: …" as a dict; None sends neither."""
+    if not sent:
+        return {}
+    name, _, value = sent.partition(": ")
+    return {name: value}
+
+
+def _get(url, sent=None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=_header(sent))
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=60) as response:
@@ -133,8 +145,8 @@ def _median(runs: list[dict]) -> dict:
 CEILING = "ceiling: /healthz"
 
 
-def measure(wrk, script, url, cookie, other_work) -> dict:
-    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+def measure(wrk, script, url, sent, other_work) -> dict:
+    headers = ["-H", sent] if sent else []
     base = [wrk, f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", "-s", script, *headers]
     subprocess.run([*base, f"-d{WARM_UP}s", url], check=True, capture_output=True)
     other_work.start()
@@ -188,6 +200,8 @@ def main() -> int:
         "WEB_MAX_REQUESTS": "0",
         # The cache every web process shares (sessions, each person's frame), as production.
         "CACHE_URL": CACHE_URL,
+        # The API's per-token limit is not what is measured.
+        "API_RATE": "100000000/min",
     }
     os.environ.update(env)
     seeded = ensure_database(URL, env=env)
@@ -213,7 +227,15 @@ def main() -> int:
     sessions = {}
     for person, _ in targets.values():
         if person.pk not in sessions:
-            sessions[person.pk] = f"{settings.SESSION_COOKIE_NAME}={session_for(person)}"
+            sessions[person.pk] = f"Cookie: {settings.SESSION_COOKIE_NAME}={session_for(person)}"
+    sent = {name: sessions[person.pk] for name, (person, _) in targets.items()}
+    if not ONLY or API_REVIEWS in ONLY:
+        from api.services import token_create
+
+        commissioner = cast["commissioner"][0]
+        _, secret = token_create(user=commissioner, name="Benchmark", days=30)
+        targets[API_REVIEWS] = (commissioner, "/api/v1/reviews?state=closed&page_size=100")
+        sent[API_REVIEWS] = f"Authorization: Bearer {secret}"
 
     load_before, busy_before = load_average(), machine_busy()  # before the server starts
     log = static_root / "gunicorn.log"
@@ -251,11 +273,14 @@ def main() -> int:
             sys.exit(f"gunicorn did not start:\n{log.read_text()}")
         workers = len(re.findall("Booting worker", log.read_text()))
         runs = [(CEILING, "/healthz", None)]
-        runs += [(name, path, sessions[person.pk]) for name, (person, path) in targets.items()]
-        for _, path, with_cookie in runs:
-            status, body = _get(base + path, with_cookie)
-            if status != 200 or (with_cookie and "Sign out" not in body):
+        runs += [(name, path, sent[name]) for name, (_, path) in targets.items()]
+        for name, path, header in runs:
+            status, body = _get(base + path, header)
+            signed_in = name == API_REVIEWS or not header or "Sign out" in body
+            if status != 200 or not signed_in:
                 sys.exit(f"{path} answered {status} before the run; not signed in?")
+            if name == API_REVIEWS and len(json.loads(body)["results"]) != 100:
+                sys.exit(f"{path} listed fewer than 100 reviews: not the page to measure")
         rounds = runs * ROUNDS
         if WRITES_A_SECOND:
             writer = subprocess.Popen(
@@ -273,13 +298,13 @@ def main() -> int:
             time.sleep(3)  # its set-up, before the first measurement
             if writer.poll() is not None:
                 sys.exit("bench/writes.py stopped before the first measurement")
-        for number, (name, path, with_cookie) in enumerate(rounds, start=1):
+        for number, (name, path, header) in enumerate(rounds, start=1):
             print(
                 f"Measuring {name} ({path}), {number} of {len(rounds)}; load {load_average()} …",
                 flush=True,
             )
             results.setdefault(name, []).append(
-                measure(wrk, str(script), base + path, with_cookie, other_work)
+                measure(wrk, str(script), base + path, header, other_work)
             )
     finally:
         writes = None
