@@ -20,6 +20,16 @@ urlpatterns = [
         name="organisation_search",
     ),
     path(
+        "<uuid:code>/partners/new-organisation/",
+        partnerships.partner_organisation_add,
+        name="partner_organisation_add",
+    ),
+    path(
+        "<uuid:code>/partners/<uuid:participant_code>/invite/",
+        partnerships.participant_invite,
+        name="participant_invite",
+    ),
+    path(
         "<uuid:code>/partners/<uuid:participant_code>/remove/",
         partnerships.participant_remove,
         name="participant_remove",

@@ -51,6 +51,8 @@ FORMS = [
     ("partnerships:create", "carol"),
     ("partnerships:edit", "carol"),
     ("partnerships:participants", "carol"),
+    ("partnerships:partner_organisation_add", "carol"),
+    ("partnerships:participant_invite", "carol"),
     ("partnerships:review_open", "carol"),
     ("partnerships:health_check", "carol"),
     ("partnerships:review_close", "carol"),

@@ -96,6 +96,13 @@ def _url(name, world):
         "partnerships:edit": {"code": partnership.code},
         "partnerships:participants": {"code": partnership.code},
         "partnerships:organisation_search": {"code": partnership.code},
+        "partnerships:partner_organisation_add": {"code": partnership.code},
+        "partnerships:participant_invite": {
+            "code": partnership.code,
+            "participant_code": Participant.objects.get(
+                partnership=partnership, organisation=charity
+            ).code,
+        },
         "partnerships:participant_remove": {
             "code": partnership.code,
             "participant_code": Participant.objects.get(
@@ -199,6 +206,15 @@ CASES = {
         {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
     ),
     "partnerships:participants": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    # A partner that is not on the service yet, and a partner's first admin: as the partners.
+    "partnerships:partner_organisation_add": (
+        "get",
+        {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
+    ),
+    "partnerships:participant_invite": (
         "get",
         {ANON: 302, "dan": 404, "bob": 403, "alice": 403, "carol": 200},
     ),

@@ -16,6 +16,7 @@ from partnerships.access import (
     require_can_register,
     require_manage,
 )
+from partnerships.forms.onboarding import FirstAdminForm, PartnerOrganisationForm
 from partnerships.forms.partnerships import (
     OrganisationSearchForm,
     ParticipantAddForm,
@@ -23,6 +24,7 @@ from partnerships.forms.partnerships import (
     PartnershipForm,
 )
 from partnerships.models import Action, Assessment, Concern, Partnership, Review
+from partnerships.services import onboarding
 from partnerships.services import partnerships as services
 
 DASHBOARD_PAGE_SIZE = 25
@@ -66,7 +68,9 @@ def dashboard(request):
 
 def partnership_detail(request, code):
     partnership = get_partnership(request, code, related=("icb", "framework"))
-    participants = partnership.participants.select_related("organisation", "lead_contact")
+    participants = partnership.participants.select_related("organisation", "lead_contact").annotate(
+        can_answer=onboarding.someone_to_answer()
+    )
     reviews = list(
         partnership.reviews.select_related("result", "framework").order_by("-opened_on", "-id")
     )
@@ -208,3 +212,73 @@ def participant_remove(request, code, participant_code):
     else:
         messages.success(request, f"{participant.organisation} is no longer a partner.")
     return redirect("partnerships:participants", code=partnership.code)
+
+
+def partner_organisation_add(request, code):
+    """A partner that is not on the service yet: put it here, and invite its lead contact."""
+    partnership = get_partnership(request, code)
+    require_manage(request.user, partnership)
+    form = PartnerOrganisationForm(request.POST or None)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One already here is offered instead (no second copy of it).
+            existing = onboarding.organisation_already_here(row=form.row())
+            if existing is None:
+                participant, invitation = onboarding.partner_organisation_add(
+                    partnership=partnership,
+                    row=form.row(),
+                    role=form.cleaned_data["role"],
+                    email=form.cleaned_data["email"],
+                    by=request.user,
+                )
+                added = f"{participant.organisation} is now on the service and a partner."
+                if invitation:
+                    added += f" {invitation.email} is invited to be its first admin."
+                messages.success(request, added)
+                return redirect("partnerships:participants", code=partnership.code)
+        except ValidationError as error:
+            _errors_to_fields(form, error)
+    return render(
+        request,
+        "partnerships/organisation_add.html",
+        {"partnership": partnership, "form": form, "existing": existing},
+    )
+
+
+def participant_invite(request, code, participant_code):
+    """Invite the first admin of a partner with no one who can answer."""
+    partnership = get_partnership(request, code)
+    require_manage(request.user, partnership)
+    participant = get_object_or_404(
+        partnership.participants.filter(left_on__isnull=True).select_related("organisation"),
+        code=participant_code,
+    )
+    form = FirstAdminForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = onboarding.partner_first_admin_invite(
+                participant=participant, email=form.cleaned_data["email"], by=request.user
+            )
+        except ValidationError as error:
+            _errors_to_fields(form, error)
+        else:
+            messages.success(
+                request,
+                f"{invitation.email} is invited to be {participant.organisation}’s first admin.",
+            )
+            return redirect("partnerships:detail", code=partnership.code)
+    return render(
+        request,
+        "partnerships/participant_invite.html",
+        {"partnership": partnership, "participant": participant, "form": form},
+    )
+
+
+def _errors_to_fields(form, error: ValidationError) -> None:
+    """A service's errors beside their fields where they name one, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error)

@@ -30,7 +30,7 @@ from partnerships.models import (
     Review,
 )
 from partnerships.scoring import suggested_actions
-from partnerships.services import concerns
+from partnerships.services import concerns, onboarding
 from partnerships.services import replies as reply_services
 from partnerships.services import reviews as services
 
@@ -103,6 +103,8 @@ def review_open(request, code):
             "participants": partnership.participants.filter(left_on__isnull=True).select_related(
                 "organisation"
             ),
+            # Warned before opening: their organisations have no one to answer or be emailed.
+            "no_one_to_answer": onboarding.no_one_to_answer(partnership),
         },
     )
 
