@@ -88,6 +88,7 @@ def partnership_detail(request, code):
             "partnership": partnership,
             "participants": [p for p in participants if p.left_on is None],
             "former_participants": [p for p in participants if p.left_on is not None],
+            "no_one_can_answer": any(not p.can_answer for p in participants if p.left_on is None),
             "reviews": reviews,
             # The open actions due soonest; the action list pages through the rest.
             "actions": open_actions[:PARTNERSHIP_ACTIONS_SHOWN],

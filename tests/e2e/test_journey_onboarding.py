@@ -91,7 +91,7 @@ def test_a_lead_commissioner_adds_a_partner_not_on_the_service(
     # The partnership page says who cannot answer yet, instead of "Not set".
     partners = page.get_by_role("region", name="Partners and their roles")
     expect(partners.get_by_role("row", name="Valley Foodbank")).to_contain_text(
-        "No one there can answer a review or receive its emails yet"
+        "No one can answer yet"
     )
     check_page(page)
     screenshot(page, "onboarding-partnership")
