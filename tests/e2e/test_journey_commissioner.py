@@ -176,10 +176,17 @@ def test_a_lead_commissioner_runs_a_review(page: Page, browser, live_server, dem
     # Open a review; every partner, the lead commissioner included, is asked to assess.
     page.get_by_role("button", name="Open a review").click()
     expect(_heading(page)).to_have_text("Open a review")
-    asked = page.locator("main").get_by_role("listitem")
+    asked = page.locator("main ul").first.get_by_role("listitem")
     expect(asked).to_have_count(5)
     for key in ("icb", *(key for key, _ in PARTNERS)):
         expect(asked.filter(has_text=_organisation(key))).to_have_count(1)
+    # The trust and Harbourlight have no one on the service: warned, with the invite links.
+    warning = page.get_by_test_id("no-one-to-answer")
+    expect(warning).to_contain_text("2 partners have no one on the service who can answer")
+    for key in ("trust", "national"):
+        expect(
+            warning.get_by_role("link", name=f"invite its first admin ({_organisation(key)})")
+        ).to_be_visible()
     # Who will see the answers, before opening: open, as two NHS bodies are too few to hide.
     expect(page.get_by_test_id("visibility-open")).to_contain_text(
         "every partner sees each organisation’s scores with its name"
