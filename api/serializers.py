@@ -1,6 +1,7 @@
 """What each object looks like in the API. Figures are shown as the files show them: scores
 to two places, the index to one, each with the band the pages give it."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.models import Organisation, Side
@@ -139,6 +140,17 @@ class ResultSerializer(serializers.Serializer):
     principles = PrincipleResultSerializer(many=True)
 
 
+@extend_schema_field(ResultSerializer(allow_null=True))
+class ShapedResultField(serializers.Field):
+    """A result as api.presenters.result_data shapes it, already in ResultSerializer's form
+    and figures: passed through as it is, since walking its 7 principles field by field cost
+    a page of 100 reviews more than reading them (bench/README.md). tests/api check that what
+    passes matches the document."""
+
+    def to_representation(self, value):
+        return value
+
+
 class ReviewSerializer(serializers.Serializer):
     code = serializers.UUIDField()
     partnership = serializers.UUIDField(source="partnership.code")
@@ -167,7 +179,7 @@ class ReviewSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The commissioner's summary, once the review has closed.",
     )
-    result = ResultSerializer(
+    result = ShapedResultField(
         source="api_result", allow_null=True, help_text="Null until the review closes."
     )
     updated_at = serializers.DateTimeField()

@@ -77,6 +77,7 @@ FORMS = [
     ("partnerships:succession_record", "ada"),
     ("partnerships:transfer_assign", "ada"),
     ("organisations:membership_offers", "amy"),
+    ("api:token_create", "bob"),
 ]
 
 # Views that take a POST with nothing typed into it: a button, and only the CSRF token sent.
@@ -90,12 +91,13 @@ NOTHING_TO_FUZZ = {
     "partnerships:assessment_submit": "the submit button on the check-answers page",
     "partnerships:concern_acknowledge": "the button that acknowledges a concern",
     "partnerships:offers_accept_all": "the accept-all button on the successions page",
+    "api:token_revoke": "the revoke button beside a token on the profile page",
     "partnerships:report_xlsx": "the button that asks for a large workbook; its filters are "
     "in the query string, as on the reports page",
 }
 
 # Forms that live on another page than the one they post to.
-FORM_PAGE = {"partnerships:action_done": "partnerships:action_list"}
+FORM_PAGE = {"partnerships:action_done": "partnerships:action_list", "api:token_create": "profile"}
 
 
 def _no_open_review(client, world):
