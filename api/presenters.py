@@ -1,90 +1,96 @@
-"""A review's result in the API's shape, read through the stored results and the withholding
-rule (partnerships.results, partnerships.withholding): what the results page would show."""
+"""The read API's reviews as it gives them (api.serializers.ReviewSerializer describes
+them), each closed one with its stored result as the person may see it: what the results
+page would show (partnerships.results, partnerships.withholding).
 
+A page of 100 reviews with their results is the API's heaviest answer, so it is read in a
+few narrow queries as plain rows rather than as model instances through DRF's serializers,
+which cost it most of its time (bench/README.md); tests/api check every answer against the
+document.
+"""
+
+import orjson
 from django.utils import timezone
+from rest_framework import serializers
 
 from organisations.models import Organisation
-from partnerships import results, scoring, withholding
-from partnerships.models import Review
+from partnerships import results
+from partnerships.models import Partnership, Review
+from principles.models import Framework
+
+# What a review's row gives of it (Review.objects.values(*COLUMNS)).
+COLUMNS = (
+    *("pk", "code", "partnership_id", "visibility", "state", "opened_on", "due_on"),
+    *("closed_on", "overall_rag", "summary", "updated_at", "framework__name"),
+    "framework__version",
+)
 
 
-def _figure(value):
-    return scoring.shown(value, scoring.FILE)
+def timeliness(review: dict, today) -> str:
+    if review["state"] == Review.State.CLOSED:
+        return "on_time" if review["closed_on"] <= review["due_on"] else "late"
+    return "overdue" if review["due_on"] < today else "not_due"
 
 
-def _sides(values: dict) -> dict:
-    return {side: values.get(side) for side in scoring.SIDES}
+def _date(value):
+    return None if value is None else value.isoformat()
 
 
-def result_data(result: scoring.ReviewResult, codes: dict | None = None) -> dict:
-    """`result` as the API gives it; with `codes` (organisation id → code) each
-    organisation's scores too, as the results page lists them."""
-    principles = []
-    for p in result.principles:
-        row = {
-            "number": p.number,
-            "name": p.name,
-            "score": _figure(p.score),
-            "rag": p.rag,
-            "sides": {side: _figure(mean) for side, mean in _sides(p.side_means).items()},
-            "side_counts": _sides(p.side_counts),
-            "gap": p.shown_gap if p.gap is not None else None,
-            "gap_flag": withholding.gap_flag(p),
-            "spread": _figure(p.spread),
-            "withheld": sorted(p.withheld) if result.hidden else [],
-        }
-        if codes is not None:
-            row["organisations"] = [
-                {
-                    "organisation": codes[o.organisation_id],
-                    "name": o.name,
-                    "side": o.side,
-                    "score": _figure(o.score),
-                    "scored": o.scored,
-                    "dont_know": o.dont_know,
-                }
-                for o in p.organisations
-            ]
-        principles.append(row)
+def _review(review: dict, partnership: dict, icb, result: str | None, today, moment) -> dict:
+    closed = review["state"] == Review.State.CLOSED
+    # A Framework's own __str__, from the two columns read with the review.
+    framework = Framework(name=review["framework__name"], version=review["framework__version"])
     return {
-        "score": _figure(result.score),
-        "index": scoring.shown_index(result.index, 1),
-        "rag": result.rag,
-        "hidden": result.hidden,
-        "withheld": sorted(result.withheld) if result.hidden else [],
-        "submitted": {side: result.submitted.get(side, 0) for side in scoring.SIDE_ORDER},
-        "principles": principles,
+        "code": str(review["code"]),
+        "partnership": str(partnership["code"]),
+        "partnership_name": partnership["name"],
+        "icb": {"code": str(icb.code), "name": icb.dated_name} if icb else None,
+        "framework": str(framework),
+        "visibility": review["visibility"],
+        "state": review["state"],
+        "opened_on": _date(review["opened_on"]),
+        "due_on": _date(review["due_on"]),
+        "closed_on": _date(review["closed_on"]),
+        "timeliness": timeliness(review, today),
+        "overall_rag": review["overall_rag"] or None,
+        "summary": review["summary"] if closed else None,
+        # The stored result's JSON, written into the answer as it is.
+        "result": orjson.Fragment(result) if closed and result else None,
+        "updated_at": moment.to_representation(review["updated_at"]),
     }
 
 
-def timeliness(review: Review, today) -> str:
-    if review.state == Review.State.CLOSED:
-        return "on_time" if review.closed_on <= review.due_on else "late"
-    return "overdue" if review.due_on < today else "not_due"
-
-
-def _decorate(review: Review, result, today, codes=None) -> Review:
-    closed = review.state == Review.State.CLOSED
-    review.api_timeliness = timeliness(review, today)
-    review.api_rag = review.overall_rag or None
-    review.api_summary = review.summary if closed else None
-    review.api_result = result_data(result, codes) if closed and result else None
-    return review
-
-
-def reviews_page(reviews, *, user) -> list[Review]:
-    """A page of reviews, each with its result as `user` may see it."""
-    reviews = list(reviews)
-    found = results.review_results(reviews, user=user)
+def reviews_page(reviews: list[dict], *, user, listed: bool = True) -> list[dict]:
+    """The `reviews` (rows of COLUMNS, of reviews `user` may see) as the API gives them;
+    with `listed` each closed one's result as `user` may see it, without each
+    organisation's scores. Three queries however many reviews."""
+    partnerships = Partnership.objects.filter(
+        pk__in={review["partnership_id"] for review in reviews}
+    ).values("pk", "code", "name", "icb_id")
+    partnerships = {partnership["pk"]: partnership for partnership in partnerships}
+    icbs = Organisation.objects.only("code", "name", "active_to").in_bulk(
+        {p["icb_id"] for p in partnerships.values() if p["icb_id"]}
+    )
+    closed = [review["pk"] for review in reviews if review["state"] == Review.State.CLOSED]
+    found = results.listed_results(closed, user=user) if listed and closed else {}
     today = timezone.localdate()
-    return [_decorate(review, found.get(review.pk), today) for review in reviews]
+    # A datetime as the API writes every other one, in the time zone of the request.
+    moment = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())
+    page = []
+    for review in reviews:
+        partnership = partnerships[review["partnership_id"]]
+        icb = icbs.get(partnership["icb_id"])
+        page.append(_review(review, partnership, icb, found.get(review["pk"]), today, moment))
+    return page
 
 
-def review_one(review: Review, *, user) -> Review:
-    """One review, its result with each organisation's scores as the results page shows."""
-    if review.state != Review.State.CLOSED:
-        return _decorate(review, None, timezone.localdate())
-    result = results.review_result(review, user=user)
-    ids = {o.organisation_id for p in result.principles for o in p.organisations}
-    codes = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "code"))
-    return _decorate(review, result, timezone.localdate(), codes)
+def review_one(review: Review, *, user) -> dict:
+    """One review; a closed one's result with each organisation's scores, as the results
+    page lists them to `user`."""
+    row = Review.objects.filter(pk=review.pk).values(*COLUMNS).get()
+    row = reviews_page([row], user=user, listed=False)[0]
+    if review.state == Review.State.CLOSED:
+        result = results.review_result(review, user=user)
+        ids = {o.organisation_id for p in result.principles for o in p.organisations}
+        codes = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "code"))
+        row["result"] = results.result_banded(results.result_data(result, codes), rag=result.rag)
+    return row

@@ -1,7 +1,6 @@
 """What each object looks like in the API. Figures are shown as the files show them: scores
 to two places, the index to one, each with the band the pages give it."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.models import Organisation, Side
@@ -65,7 +64,7 @@ class PartnershipSerializer(serializers.Serializer):
     contract_reference = serializers.CharField(allow_blank=True)
     review_frequency_months = serializers.IntegerField()
     next_review_due = serializers.DateField(allow_null=True)
-    framework = serializers.CharField(source="framework.__str__")
+    framework = serializers.CharField(help_text="The framework version its reviews use.")
     partners = PartnerSerializer(many=True, source="participants.all")
     updated_at = serializers.DateTimeField()
 
@@ -140,48 +139,36 @@ class ResultSerializer(serializers.Serializer):
     principles = PrincipleResultSerializer(many=True)
 
 
-@extend_schema_field(ResultSerializer(allow_null=True))
-class ShapedResultField(serializers.Field):
-    """A result as api.presenters.result_data shapes it, already in ResultSerializer's form
-    and figures: passed through as it is, since walking its 7 principles field by field cost
-    a page of 100 reviews more than reading them (bench/README.md). tests/api check that what
-    passes matches the document."""
-
-    def to_representation(self, value):
-        return value
-
-
+# Describes, for the document, what api.presenters writes of a review (tests/api check
+# every answer against the document).
 class ReviewSerializer(serializers.Serializer):
+    """A partnership's review; once closed, with its result as its results page shows it to
+    you."""
+
     code = serializers.UUIDField()
-    partnership = serializers.UUIDField(source="partnership.code")
-    partnership_name = serializers.CharField(source="partnership.name")
-    icb = OrganisationRefSerializer(source="partnership.icb", allow_null=True)
-    framework = serializers.CharField(source="framework.__str__")
+    partnership = serializers.UUIDField(help_text="The partnership's code.")
+    partnership_name = serializers.CharField()
+    icb = OrganisationRefSerializer(allow_null=True, help_text="The partnership's ICB area.")
+    framework = serializers.CharField(help_text="The framework version the review uses.")
     visibility = serializers.ChoiceField(choices=Review.Visibility.choices)
     state = serializers.ChoiceField(choices=Review.State.choices)
     opened_on = serializers.DateField()
     due_on = serializers.DateField()
     closed_on = serializers.DateField(allow_null=True)
     timeliness = serializers.ChoiceField(
-        source="api_timeliness",
         choices=["on_time", "late", "overdue", "not_due"],
         help_text="A closed review: on_time or late against its due date; an open one: "
         "overdue or not_due today.",
     )
     overall_rag = serializers.ChoiceField(
-        source="api_rag",
         choices=RAG_CHOICES,
         allow_null=True,
         help_text="The lead commissioner's overall rating.",
     )
     summary = serializers.CharField(
-        source="api_summary",
-        allow_null=True,
-        help_text="The commissioner's summary, once the review has closed.",
+        allow_null=True, help_text="The commissioner's summary, once the review has closed."
     )
-    result = ShapedResultField(
-        source="api_result", allow_null=True, help_text="Null until the review closes."
-    )
+    result = ResultSerializer(allow_null=True, help_text="Null until the review closes.")
     updated_at = serializers.DateTimeField()
 
 

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from organisations.audit import audit, only_organisation
 from organisations.models import Organisation
-from partnerships import reports
+from partnerships import reports, scoring
 from partnerships.access import require_reports
 from partnerships.forms.reports import ReportFilterForm
 from partnerships.models import Action, Participant, Partnership, Review
@@ -133,9 +133,32 @@ class Listed(Strict, generics.ListAPIView):
             raise exceptions.ValidationError({"errors": form.errors})
         return {k: v for k, v in form.validated_data.items() if v not in (None, "")}
 
+    def whole(self, queryset):
+        """`queryset` with everything the serializer reads of each row fetched with it."""
+        return queryset
+
+    def found(self, queryset):
+        """What the page reads of each row it finds: its id (and its code, the order)."""
+        return queryset.values("pk", "code")
+
+    def paginate_queryset(self, queryset) -> list[dict]:
+        # A page is found on its own table, then its rows are read whole. Asked for with
+        # their joins, PostgreSQL may walk the code index through thousands of rows to find
+        # one person's hundred (it cannot tell how few partnerships are theirs); alone, it
+        # takes their few hundred rows through the gate and sorts them (bench/README.md).
+        return super().paginate_queryset(self.found(queryset))
+
+    def rows(self, model, found: list[dict]) -> list:
+        """The page's objects, in the order found, as the API gives them."""
+        whole = self.whole(model.objects.order_by()).in_bulk([row["pk"] for row in found])
+        return self.get_serializer([whole[row["pk"]] for row in found], many=True).data
+
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        rows = len(response.data.get("results", []))
+        queryset = self.get_queryset()
+        response = self.get_paginated_response(
+            self.rows(queryset.model, self.paginate_queryset(queryset))
+        )
+        rows = len(response.data["results"])
         if rows > settings.API_EXPORT_ROWS:
             audit(
                 request.user,
@@ -147,12 +170,16 @@ class Listed(Strict, generics.ListAPIView):
 
 
 class Detail(Strict, generics.RetrieveAPIView):
+    def whole(self, queryset):
+        """`queryset` with everything the serializer reads of each row fetched with it."""
+        return queryset
+
     def get_object(self):
         try:
             code = uuid.UUID(self.kwargs["code"])
         except ValueError:
             raise exceptions.NotFound("There is no such object.") from None
-        found = self.get_queryset().filter(code=code).first()
+        found = self.whole(self.get_queryset()).filter(code=code).first()
         if found is None:
             raise exceptions.NotFound("There is no such object that you may see.")
         return found
@@ -179,13 +206,9 @@ class OrganisationFilters(Since):
     side = serializers.ChoiceField(choices=s.SIDE_CHOICES, required=False)
 
 
-def _organisations(user):
+def _organisation_rows(organisations):
     # org_ids reads the identifiers each holds beside those on its row: one query a page.
-    return (
-        Organisation.objects.visible_to(user)
-        .select_related("icb")
-        .prefetch_related("other_identifiers")
-    )
+    return organisations.select_related("icb").prefetch_related("other_identifiers")
 
 
 @extend_schema(
@@ -196,10 +219,11 @@ class OrganisationList(Listed):
 
     serializer_class = s.OrganisationSerializer
     filters_class = OrganisationFilters
+    whole = staticmethod(_organisation_rows)
 
     def get_queryset(self):
         filters = self.filters()
-        organisations = _since(_organisations(self.request.user), filters)
+        organisations = _since(Organisation.objects.visible_to(self.request.user), filters)
         if "side" in filters:
             organisations = organisations.of_side(filters["side"])
         return organisations
@@ -208,9 +232,10 @@ class OrganisationList(Listed):
 @extend_schema(responses={200: s.OrganisationSerializer, **ERRORS})
 class OrganisationDetail(Detail):
     serializer_class = s.OrganisationSerializer
+    whole = staticmethod(_organisation_rows)
 
     def get_queryset(self):
-        return _organisations(self.request.user)
+        return Organisation.objects.visible_to(self.request.user)
 
 
 # Partnerships
@@ -220,17 +245,13 @@ class PartnershipFilters(Since):
     icb = serializers.UUIDField(required=False, help_text="The ICB area, by its code.")
 
 
-def _partnerships(user):
-    return (
-        Partnership.objects.visible_to(user)
-        .select_related("icb", "framework")
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=Participant.objects.select_related("organisation").order_by(
-                    "organisation__name", "pk"
-                ),
-            )
+def _partnership_rows(partnerships):
+    return partnerships.select_related("icb", "framework").prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related("organisation").order_by(
+                "organisation__name", "pk"
+            ),
         )
     )
 
@@ -241,10 +262,11 @@ class PartnershipList(Listed):
 
     serializer_class = s.PartnershipSerializer
     filters_class = PartnershipFilters
+    whole = staticmethod(_partnership_rows)
 
     def get_queryset(self):
         filters = self.filters()
-        partnerships = _since(_partnerships(self.request.user), filters)
+        partnerships = _since(Partnership.objects.visible_to(self.request.user), filters)
         if "icb" in filters:
             partnerships = partnerships.filter(icb__code=filters["icb"])
         return partnerships
@@ -253,9 +275,10 @@ class PartnershipList(Listed):
 @extend_schema(responses={200: s.PartnershipSerializer, **ERRORS})
 class PartnershipDetail(Detail):
     serializer_class = s.PartnershipSerializer
+    whole = staticmethod(_partnership_rows)
 
     def get_queryset(self):
-        return _partnerships(self.request.user)
+        return Partnership.objects.visible_to(self.request.user)
 
 
 # Reviews
@@ -268,14 +291,10 @@ class ReviewFilters(Since):
 
 
 def _reviews(user):
-    reviews = Review.objects.select_related("partnership__icb", "framework", "result")
-    if user.is_staff:  # the gate lets staff see every partnership: nothing to narrow
-        return reviews
-    # The gate's partnerships as a list of ids rather than a subquery: PostgreSQL cannot
-    # tell how many partnerships one person's organisations are in (it guesses a handful),
-    # and with the subquery it joins every review in the country before narrowing them.
-    visible = Partnership.objects.visible_to(user).values_list("pk", flat=True)
-    return reviews.filter(partnership_id__in=list(visible))
+    """Reviews of the partnerships `user` may see: the partnership's gate."""
+    if user.is_staff:
+        return Review.objects.all()
+    return Review.objects.filter(partnership__in=Partnership.objects.visible_to(user).values("pk"))
 
 
 @extend_schema(parameters=[ReviewFilters], responses={200: s.ReviewSerializer, **ERRORS})
@@ -297,9 +316,12 @@ class ReviewList(Listed):
             reviews = reviews.filter(state=filters["state"])
         return reviews
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        return presenters.reviews_page(page, user=self.request.user)
+    def found(self, queryset):
+        # Everything the page reads of a review is on its row: no second query for them.
+        return queryset.values(*presenters.COLUMNS)
+
+    def rows(self, model, found):
+        return presenters.reviews_page(found, user=self.request.user)
 
 
 @extend_schema(responses={200: s.ReviewSerializer, **ERRORS})
@@ -312,8 +334,8 @@ class ReviewDetail(Detail):
     def get_queryset(self):
         return _reviews(self.request.user)
 
-    def get_object(self):
-        return presenters.review_one(super().get_object(), user=self.request.user)
+    def retrieve(self, request, *args, **kwargs):
+        return Response(presenters.review_one(self.get_object(), user=request.user))
 
 
 # Actions
@@ -324,8 +346,8 @@ class ActionFilters(Since):
     status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
 
 
-def _actions(user):
-    return Action.objects.visible_to(user).select_related(
+def _action_rows(actions):
+    return actions.select_related(
         "partnership", "review", "principle", "owner_organisation", "owner"
     )
 
@@ -336,10 +358,11 @@ class ActionList(Listed):
 
     serializer_class = s.ActionSerializer
     filters_class = ActionFilters
+    whole = staticmethod(_action_rows)
 
     def get_queryset(self):
         filters = self.filters()
-        actions = _since(_actions(self.request.user), filters)
+        actions = _since(Action.objects.visible_to(self.request.user), filters)
         if "partnership" in filters:
             actions = actions.filter(partnership__code=filters["partnership"])
         if "status" in filters:
@@ -350,9 +373,10 @@ class ActionList(Listed):
 @extend_schema(responses={200: s.ActionSerializer, **ERRORS})
 class ActionDetail(Detail):
     serializer_class = s.ActionSerializer
+    whole = staticmethod(_action_rows)
 
     def get_queryset(self):
-        return _actions(self.request.user)
+        return Action.objects.visible_to(self.request.user)
 
 
 # Report
@@ -455,7 +479,10 @@ class ReportSummary(Strict, generics.GenericAPIView):
         # have none in, dates in the wrong order) is left out, and the answer says why.
         filters = form.filters()
         report = reports.build_report(request.user, filters, per_page=1)
-        figure = presenters._figure
+
+        def figure(value):
+            return scoring.shown(value, scoring.FILE)
+
         concerns = report.concerns.total
         return Response(
             {
@@ -468,7 +495,7 @@ class ReportSummary(Strict, generics.GenericAPIView):
                 "late": report.late,
                 "overdue": report.overdue,
                 "open_not_due": report.open_not_due,
-                "average_index": presenters.scoring.shown_index(report.average_index, 1),
+                "average_index": scoring.shown_index(report.average_index, 1),
                 "principles": [
                     {
                         "number": p.number,

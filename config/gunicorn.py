@@ -3,6 +3,7 @@
 Each setting can be changed from the environment; docs/deploy.md says when to.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -42,3 +43,10 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def post_worker_init(worker):
+    # What the worker loaded to serve (Django, the app, their modules) lives as long as it
+    # does: frozen, the collector no longer walks those objects in every full collection,
+    # which otherwise took tens of milliseconds out of whichever request set one off.
+    gc.freeze()

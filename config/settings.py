@@ -355,7 +355,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.access.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.access.BelongsToAnOrganisation"],
     "DEFAULT_THROTTLE_CLASSES": ["api.access.TokenRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
     "DEFAULT_METADATA_CLASS": None,  # OPTIONS describes nothing: the OpenAPI document does
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

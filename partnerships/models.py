@@ -473,6 +473,18 @@ class ReviewResult(models.Model):
     # The score, index and overall band go together; min_per_side is the threshold used.
     score_withheld = models.BooleanField(default=False)
     min_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The result as the read API lists it (partnerships.results.result_data), written with
+    # the rows above from the same figures: as readers who see everything see it, and, for
+    # a confidential review, as its partners do. A page of 100 results is read as stored,
+    # a fraction of the work of shaping its 700 rows (bench/README.md): JSON text, never
+    # queried inside, written into the answer as it is (jsonb would be converted back to
+    # text on every read). Its bands are those of the thresholds in `banded_with`
+    # (scoring.bands_key): a reader re-bands it when the thresholds have changed since, and
+    # `manage.py rescore` stores it again. Empty only for a result stored before these were,
+    # which `manage.py rescore` fills (and `data_for_partners` for an open review).
+    data = models.TextField(blank=True, editable=False)
+    data_for_partners = models.TextField(blank=True, editable=False)
+    banded_with = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -9,9 +9,10 @@ stored rows, through the functions below or in SQL over the same tables.
 
 from collections import defaultdict
 
+import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from organisations.models import Organisation
@@ -24,7 +25,7 @@ from partnerships.models import (
     Review,
     ReviewResult,
 )
-from partnerships.withholding import gap_flag, withhold
+from partnerships.withholding import for_partners, gap_flag, sees_whole, withhold
 from principles.models import Framework
 
 
@@ -104,6 +105,11 @@ def _rows(review_id: int, result: scoring.ReviewResult, shape):
         **{f"{side}_submitted": result.submitted.get(side, 0) for side in scoring.SIDE_ORDER},
         score_withheld="score" in result.withheld,
         min_per_side=result.min_per_side,
+        # The figures above are those of `result` exactly (cut to STORED_PLACES), so its
+        # data is what reading them back would give (tests/partnerships/test_result_data.py).
+        data=_banded_json(result),
+        data_for_partners=_banded_json(for_partners(result)) if result.is_confidential else "",
+        banded_with=scoring.bands_key(),
     )
     principle_rows, organisation_rows = [], []
     for p in result.principles:
@@ -190,12 +196,18 @@ def closed_reviews_store(*, replace: bool = False, chunk: int = 500) -> int:
     scale, and a run that stops part way keeps what it stored. Returns how many it stored."""
     reviews = Review.objects.filter(state=Review.State.CLOSED).select_related("framework")
     if not replace:
-        reviews = reviews.filter(result__isnull=True)
+        # A result stored before its data was kept, or banded with other thresholds than
+        # today's, is worked out again, data and all.
+        reviews = reviews.filter(
+            Q(result__isnull=True)
+            | Q(result__data="")
+            | ~Q(result__banded_with=scoring.bands_key())
+        )
     ids = list(reviews.order_by("pk").values_list("pk", flat=True))
     stored = 0
     for start in range(0, len(ids), chunk):
         stored += review_results_store(
-            reviews.filter(pk__in=ids[start : start + chunk]), replace=replace
+            reviews.filter(pk__in=ids[start : start + chunk]), replace=True
         )
     return stored
 
@@ -314,6 +326,106 @@ def review_results(reviews, *, user) -> dict[int, scoring.ReviewResult]:
     for group in by_framework.values():
         found |= {pk: withhold(result, user=user) for pk, result in _load(group).items()}
     return found
+
+
+def listed_results(review_ids, *, user) -> dict[int, str]:
+    """The stored results of closed reviews as JSON text (`result_data` with its bands), by
+    review id, each as `user` may see it, without each organisation's scores: one query
+    however many reviews, for lists of results (the read API's). Each comes as stored,
+    unless the band thresholds have changed since: then it is banded again with today's."""
+    rows = ReviewResult.objects.filter(review__in=review_ids).values_list(
+        "review_id",
+        "min_per_side",
+        "score",
+        "lowest",
+        "banded_with",
+        "data",
+        "data_for_partners",
+    )
+    bands = scoring.bands_key()
+    found = {}
+    for review_id, min_per_side, score, lowest, banded_with, whole, partners in rows:
+        whole_seen = sees_whole(confidential=min_per_side is not None, user=user)
+        text = whole if whole_seen else partners
+        if not text:
+            raise NotStored(f"Review {review_id} has no stored result data: run rescore.")
+        if banded_with != bands:
+            data = orjson.loads(text)
+            # The overall band is the stored figures' band, unless the score is withheld.
+            rag = scoring.overall_rag(score, lowest) if data["score"] is not None else None
+            text = orjson.dumps(result_banded(data, rag=rag)).decode()
+        found[review_id] = text
+    if missing := set(review_ids) - set(found):
+        raise NotStored(f"Review {min(missing)} has no stored result: run manage.py rescore.")
+    return found
+
+
+# A result as data: what the read API gives, stored with the result when it closes.
+
+
+def _file_figure(value) -> float | None:
+    # A float holds a figure of two places exactly as JSON writes it (4.06, not 4.0599...).
+    figure = scoring.shown(value, scoring.FILE)
+    return None if figure is None else float(figure)
+
+
+def _sides(values: dict) -> dict:
+    return {side: values.get(side) for side in scoring.SIDES}
+
+
+def result_data(result: scoring.ReviewResult, codes: dict | None = None) -> dict:
+    """`result` as plain data (JSON): its figures as files show them (two places; the index
+    one, the gap as shown on screen), each principle's gap flag and what it withholds; with
+    `codes` (organisation id → code) each organisation's scores too, as the results page
+    lists them. Bands are left out: their thresholds are settings, so `result_banded` adds
+    them when the data is read."""
+    principles = []
+    for p in result.principles:
+        row = {
+            "number": p.number,
+            "name": p.name,
+            "score": _file_figure(p.score),
+            "sides": {side: _file_figure(mean) for side, mean in _sides(p.side_means).items()},
+            "side_counts": _sides(p.side_counts),
+            "gap": float(p.shown_gap) if p.gap is not None else None,
+            "gap_flag": gap_flag(p),
+            "spread": _file_figure(p.spread),
+            "withheld": sorted(p.withheld) if result.hidden else [],
+        }
+        if codes is not None:
+            row["organisations"] = [
+                {
+                    "organisation": str(codes[o.organisation_id]),
+                    "name": o.name,
+                    "side": o.side,
+                    "score": _file_figure(o.score),
+                    "scored": o.scored,
+                    "dont_know": o.dont_know,
+                }
+                for o in p.organisations
+            ]
+        principles.append(row)
+    index = scoring.shown_index(result.index, 1)
+    return {
+        "score": _file_figure(result.score),
+        "index": None if index is None else float(index),
+        "hidden": result.hidden,
+        "withheld": sorted(result.withheld) if result.hidden else [],
+        "submitted": {side: result.submitted.get(side, 0) for side in scoring.SIDE_ORDER},
+        "principles": principles,
+    }
+
+
+def result_banded(data: dict, *, rag: str | None) -> dict:
+    """`result_data`'s data with its bands of today: `rag` overall (the result's own, as
+    the reader may see it) and each principle's from its score as shown (scoring.rag_for,
+    which gives a file's figure the band of the stored one). The data is left as it is."""
+    principles = [{**p, "rag": scoring.rag_for(p["score"])} for p in data["principles"]]
+    return {**data, "rag": rag, "principles": principles}
+
+
+def _banded_json(result: scoring.ReviewResult) -> str:
+    return orjson.dumps(result_banded(result_data(result), rag=result.rag)).decode()
 
 
 def _trend_reviews(review: Review) -> list[Review]:

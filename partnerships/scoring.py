@@ -117,6 +117,14 @@ def gap_flag_for(gap) -> str | None:
     return None
 
 
+def bands_key() -> str:
+    """The band thresholds of now (RAG_GREEN_FROM, RAG_AMBER_FROM) in a few characters,
+    kept beside what was banded with them, so that a reader can tell whether its bands are
+    still those of now: "4.0/3.0"."""
+    green, amber = _thresholds(None, None)
+    return f"{green}/{amber}"
+
+
 def band_floor(threshold) -> Decimal:
     """The lowest figure that shows at or above `threshold` (a one-place figure such as 4.0):
     3.945, which is 3.95 in a file and so 4.0 on screen. Reports count bands in the database

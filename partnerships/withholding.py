@@ -54,9 +54,23 @@ def withhold(result: scoring.ReviewResult | None, *, user) -> scoring.ReviewResu
     dashboard, partnership report and its PDF call it, and the database readers use its twin
     `shown` (see the module's docstring).
     """
-    if result is None or not result.is_confidential or sees_everything(user):
+    if result is None or sees_whole(confidential=result.is_confidential, user=user):
         return result
     mine = own_organisations(user) if any(p.organisations for p in result.principles) else ()
+    return for_partners(result, keep=mine)
+
+
+def sees_whole(*, confidential: bool, user) -> bool:
+    """Whether `user` sees every figure of a review's result: any result of an open review,
+    and any result for a platform admin."""
+    return not confidential or sees_everything(user)
+
+
+def for_partners(
+    result: scoring.ReviewResult, *, keep: frozenset[int] | tuple = ()
+) -> scoring.ReviewResult:
+    """A confidential review's result as its partners see it: every figure it withholds
+    blanked, and only the scores of the organisations in `keep` (a reader's own) listed."""
     principles = tuple(
         replace(
             p,
@@ -66,7 +80,7 @@ def withhold(result: scoring.ReviewResult | None, *, user) -> scoring.ReviewResu
             },
             gap=None if "gap" in p.withheld else p.gap,
             spread=None if "spread" in p.withheld else p.spread,
-            organisations=tuple(o for o in p.organisations if o.organisation_id in mine),
+            organisations=tuple(o for o in p.organisations if o.organisation_id in keep),
         )
         for p in result.principles
     )
