@@ -15,7 +15,7 @@ DEMO_ENV := DEBUG=true DATABASE_URL=sqlite:///db.sqlite3
 SQLITE_TESTS := $(addprefix tests/partnerships/,test_review_close.py test_rescore.py test_review_results.py \
 	test_review_journey.py test_figures_agree.py test_reports.py test_reports_partnership.py \
 	test_exports.py test_exports_pdf.py test_partnership_detail.py test_dashboard.py \
-	test_seed_demo.py test_demo_figures.py test_report_concerns.py)
+	test_seed_demo.py test_demo_figures.py test_report_concerns.py test_result_data.py)
 
 .PHONY: run test install assets services chromium pango lint clean
 

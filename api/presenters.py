@@ -8,20 +8,24 @@ which cost it most of its time (bench/README.md); tests/api check every answer a
 document.
 """
 
+from functools import lru_cache
+
 import orjson
 from django.utils import timezone
 from rest_framework import serializers
 
 from organisations.models import Organisation
 from partnerships import results
-from partnerships.models import Partnership, Review
+from partnerships.models import Review
 from principles.models import Framework
 
-# What a review's row gives of it (Review.objects.values(*COLUMNS)).
+# What a review's row gives of it (Review.objects.values(*COLUMNS)): all a page reads of a
+# review but its result, in the query that finds the page.
 COLUMNS = (
-    *("pk", "code", "partnership_id", "visibility", "state", "opened_on", "due_on"),
-    *("closed_on", "overall_rag", "summary", "updated_at", "framework__name"),
-    "framework__version",
+    *("pk", "code", "visibility", "state", "opened_on", "due_on", "closed_on"),
+    *("overall_rag", "summary", "updated_at", "framework__name", "framework__version"),
+    *("partnership__code", "partnership__name", "partnership__icb__code"),
+    *("partnership__icb__name", "partnership__icb__active_to"),
 )
 
 
@@ -35,16 +39,31 @@ def _date(value):
     return None if value is None else value.isoformat()
 
 
-def _review(review: dict, partnership: dict, icb, result: str | None, today, moment) -> dict:
+@lru_cache(maxsize=256)  # a pure function of its arguments: a memo, never stale
+def _framework(name: str, version: str) -> str:
+    return str(Framework(name=name, version=version))  # the model's own words for it
+
+
+@lru_cache(maxsize=256)  # a pure function of its arguments: a memo, never stale
+def _icb(code, name: str, active_to) -> dict | None:
+    if code is None:
+        return None
+    # The name as the model gives it, with the day the ICB ended if it has.
+    return {"code": str(code), "name": Organisation(name=name, active_to=active_to).dated_name}
+
+
+def _review(review: dict, result: str | None, today, moment) -> dict:
     closed = review["state"] == Review.State.CLOSED
-    # A Framework's own __str__, from the two columns read with the review.
-    framework = Framework(name=review["framework__name"], version=review["framework__version"])
     return {
         "code": str(review["code"]),
-        "partnership": str(partnership["code"]),
-        "partnership_name": partnership["name"],
-        "icb": {"code": str(icb.code), "name": icb.dated_name} if icb else None,
-        "framework": str(framework),
+        "partnership": str(review["partnership__code"]),
+        "partnership_name": review["partnership__name"],
+        "icb": _icb(
+            review["partnership__icb__code"],
+            review["partnership__icb__name"],
+            review["partnership__icb__active_to"],
+        ),
+        "framework": _framework(review["framework__name"], review["framework__version"]),
         "visibility": review["visibility"],
         "state": review["state"],
         "opened_on": _date(review["opened_on"]),
@@ -62,25 +81,13 @@ def _review(review: dict, partnership: dict, icb, result: str | None, today, mom
 def reviews_page(reviews: list[dict], *, user, listed: bool = True) -> list[dict]:
     """The `reviews` (rows of COLUMNS, of reviews `user` may see) as the API gives them;
     with `listed` each closed one's result as `user` may see it, without each
-    organisation's scores. Three queries however many reviews."""
-    partnerships = Partnership.objects.filter(
-        pk__in={review["partnership_id"] for review in reviews}
-    ).values("pk", "code", "name", "icb_id")
-    partnerships = {partnership["pk"]: partnership for partnership in partnerships}
-    icbs = Organisation.objects.only("code", "name", "active_to").in_bulk(
-        {p["icb_id"] for p in partnerships.values() if p["icb_id"]}
-    )
+    organisation's scores: one query however many reviews."""
     closed = [review["pk"] for review in reviews if review["state"] == Review.State.CLOSED]
     found = results.listed_results(closed, user=user) if listed and closed else {}
     today = timezone.localdate()
     # A datetime as the API writes every other one, in the time zone of the request.
     moment = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())
-    page = []
-    for review in reviews:
-        partnership = partnerships[review["partnership_id"]]
-        icb = icbs.get(partnership["icb_id"])
-        page.append(_review(review, partnership, icb, found.get(review["pk"]), today, moment))
-    return page
+    return [_review(review, found.get(review["pk"]), today, moment) for review in reviews]
 
 
 def review_one(review: Review, *, user) -> dict:

@@ -200,8 +200,10 @@ def main() -> int:
         "WEB_MAX_REQUESTS": "0",
         # The cache every web process shares (sessions, each person's frame), as production.
         "CACHE_URL": CACHE_URL,
-        # The API's per-token limit is not what is measured.
-        "API_RATE": "100000000/min",
+        # The API's per-token limit is not what is measured, but its count is: DRF keeps
+        # the time of each request within the window, so a window of a second keeps about
+        # as many here (some 100) as the default 120 a minute does in production.
+        "API_RATE": "1000000/sec",
     }
     os.environ.update(env)
     seeded = ensure_database(URL, env=env)

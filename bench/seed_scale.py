@@ -1061,7 +1061,8 @@ def seed(*, partnerships: int, seed: int, today: datetime.date, icbs=None) -> di
     if not connection.in_atomic_block:
         analysed = time.monotonic()
         with connection.cursor() as cursor:
-            # Fresh statistics, so the planner knows the volume at once.
-            cursor.execute("ANALYZE")
-        counts["seconds to analyse"] = round(time.monotonic() - analysed, 1)
+            # As autovacuum leaves a database in use: fresh statistics, so the planner knows
+            # the volume, and the visibility map set, so an index-only scan reads no rows.
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        counts["seconds to vacuum and analyse"] = round(time.monotonic() - analysed, 1)
     return counts
