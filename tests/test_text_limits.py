@@ -37,8 +37,13 @@ LIMITS = [
     (Principle, "guidance", 5_000),
     (Statement, "text", 1_000),
 ]
-# Written by the app, never typed by a person: the mail server's last answer to a reminder.
-NOT_TYPED = {("partnerships", "reminder", "last_error")}
+# Written by the app, never typed by a person: the mail server's last answer to a reminder,
+# and the copy of a review's result kept for the read API.
+NOT_TYPED = {
+    ("partnerships", "reminder", "last_error"),
+    ("partnerships", "reviewresult", "data"),
+    ("partnerships", "reviewresult", "data_for_partners"),
+}
 LIMITS_DOC = Path(settings.BASE_DIR) / "docs" / "limits.md"
 
 
