@@ -1,6 +1,8 @@
-"""The API's JSON, written by orjson: the same bytes as DRF's JSONRenderer with this
-project's settings (compact, UTF-8, numbers for decimals), in a fifth of the time, which a
-page of 100 reviews with their results needs (bench/README.md)."""
+"""The API's JSON, written by orjson: what DRF's JSONRenderer writes with this project's
+settings (compact, UTF-8, numbers for decimals; tests/api/test_renderer.py), in a fifth of
+the time, which a page of 100 reviews with their results needs (bench/README.md). Unlike
+DRF's it writes U+2028 and U+2029 as they are (valid JSON; DRF escapes them for
+JavaScript), and it takes no `indent` from the Accept header."""
 
 import orjson
 from rest_framework import renderers

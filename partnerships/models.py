@@ -480,8 +480,9 @@ class ReviewResult(models.Model):
     # queried inside, written into the answer as it is (jsonb would be converted back to
     # text on every read). Its bands are those of the thresholds in `banded_with`
     # (scoring.bands_key): a reader re-bands it when the thresholds have changed since, and
-    # `manage.py rescore` stores it again. Empty only for a result stored before these were,
-    # which `manage.py rescore` fills (and `data_for_partners` for an open review).
+    # `manage.py rescore` writes it again from the stored figures. Empty only for a result
+    # stored before these were, which `manage.py rescore` fills (and `data_for_partners` for
+    # an open review).
     data = models.TextField(blank=True, editable=False)
     data_for_partners = models.TextField(blank=True, editable=False)
     banded_with = models.CharField(max_length=40, blank=True, editable=False)

@@ -106,10 +106,8 @@ def _rows(review_id: int, result: scoring.ReviewResult, shape):
         score_withheld="score" in result.withheld,
         min_per_side=result.min_per_side,
         # The figures above are those of `result` exactly (cut to STORED_PLACES), so its
-        # data is what reading them back would give (tests/partnerships/test_result_data.py).
-        data=_banded_json(result),
-        data_for_partners=_banded_json(for_partners(result)) if result.is_confidential else "",
-        banded_with=scoring.bands_key(),
+        # copies are what reading them back would give (tests/partnerships/test_result_data.py).
+        **_copies(result),
     )
     principle_rows, organisation_rows = [], []
     for p in result.principles:
@@ -190,26 +188,61 @@ def review_results_store(reviews, *, replace: bool = False) -> int:
     return len(review_rows)
 
 
+def result_copies_store(reviews) -> int:
+    """Writes again the read API's copies of stored results (ReviewResult.data and
+    data_for_partners) from their stored figures, banded with today's thresholds; returns
+    how many. The figures, and what a confidential review withholds, stay as decided when
+    it closed. The reviews come with select_related("result", "framework")."""
+    by_framework = defaultdict(list)
+    for review in reviews:
+        by_framework[review.framework_id].append(review)
+    bands, rows, rebanded = scoring.bands_key(), [], []
+    for group in by_framework.values():
+        loaded = _load(group)
+        for review in group:
+            row = review.result
+            if row.data and row.banded_with != bands:
+                rebanded.append(review.pk)
+            for name, value in _copies(loaded[review.pk]).items():
+                setattr(row, name, value)
+            rows.append(row)
+    with transaction.atomic():
+        ReviewResult.objects.bulk_update(rows, ["data", "data_for_partners", "banded_with"])
+        # Bands that may have changed are a change the read API's updated_since shows.
+        Review.objects.filter(pk__in=rebanded).update(updated_at=timezone.now())
+    return len(rows)
+
+
 def closed_reviews_store(*, replace: bool = False, chunk: int = 500) -> int:
     """Stores the result of every closed review that has none (every one with `replace`),
-    a chunk of reviews at a time, each in its own transaction: memory stays flat at national
-    scale, and a run that stops part way keeps what it stored. Returns how many it stored."""
-    reviews = Review.objects.filter(state=Review.State.CLOSED).select_related("framework")
-    if not replace:
-        # A result stored before its data was kept, or banded with other thresholds than
-        # today's, is worked out again, data and all.
-        reviews = reviews.filter(
-            Q(result__isnull=True)
-            | Q(result__data="")
-            | ~Q(result__banded_with=scoring.bands_key())
+    and writes again the read API's copies of any result stored before they were kept, or
+    banded with other thresholds than today's (`result_copies_store`), a chunk of reviews at
+    a time, each in its own transaction: memory stays flat at national scale, and a run that
+    stops part way keeps what it stored. Returns how many results it stored or wrote again."""
+    closed = Review.objects.filter(state=Review.State.CLOSED)
+    if replace:
+        return _in_chunks(
+            closed.select_related("framework"),
+            lambda reviews: review_results_store(reviews, replace=True),
+            chunk,
         )
+    done = _in_chunks(
+        closed.filter(result__isnull=True).select_related("framework"),
+        review_results_store,
+        chunk,
+    )
+    stale = closed.filter(Q(result__data="") | ~Q(result__banded_with=scoring.bands_key()))
+    return done + _in_chunks(
+        stale.select_related("result", "framework"), result_copies_store, chunk
+    )
+
+
+def _in_chunks(reviews, store, chunk: int) -> int:
     ids = list(reviews.order_by("pk").values_list("pk", flat=True))
-    stored = 0
-    for start in range(0, len(ids), chunk):
-        stored += review_results_store(
-            reviews.filter(pk__in=ids[start : start + chunk]), replace=True
-        )
-    return stored
+    return sum(
+        store(reviews.filter(pk__in=ids[start : start + chunk]))
+        for start in range(0, len(ids), chunk)
+    )
 
 
 def review_result_store(review: Review) -> None:
@@ -348,7 +381,7 @@ def listed_results(review_ids, *, user) -> dict[int, str]:
         whole_seen = sees_whole(confidential=min_per_side is not None, user=user)
         text = whole if whole_seen else partners
         if not text:
-            raise NotStored(f"Review {review_id} has no stored result data: run rescore.")
+            raise NotStored(f"Review {review_id}'s result has no copy: run manage.py rescore.")
         if banded_with != bands:
             data = orjson.loads(text)
             # The overall band is the stored figures' band, unless the score is withheld.
@@ -426,6 +459,16 @@ def result_banded(data: dict, *, rag: str | None) -> dict:
 
 def _banded_json(result: scoring.ReviewResult) -> str:
     return orjson.dumps(result_banded(result_data(result), rag=result.rag)).decode()
+
+
+def _copies(result: scoring.ReviewResult) -> dict:
+    """A stored result's copies for the read API: as readers who see everything see it, and
+    a confidential review's as its partners do (through the withholding rule)."""
+    return {
+        "data": _banded_json(result),
+        "data_for_partners": _banded_json(for_partners(result)) if result.is_confidential else "",
+        "banded_with": scoring.bands_key(),
+    }
 
 
 def _trend_reviews(review: Review) -> list[Review]:

@@ -61,22 +61,32 @@ def test_a_result_banded_under_other_thresholds_is_read_with_todays(
     assert now == _shaped(stored)
     assert {p["rag"] for p in now["principles"] if p["score"] is not None} == {"red"}
     assert now != before
-    # manage.py rescore stores it again with today's bands, and only once.
+    # manage.py rescore stores it again with today's bands, and only once; its bands have
+    # changed, which updated_since shows.
+    changed = Review.objects.get(pk=review.pk).updated_at
     call_command("rescore")
+    assert Review.objects.get(pk=review.pk).updated_at > changed
     row = ReviewResult.objects.get(review=review)
     assert row.banded_with == scoring.bands_key() == "5.0/5.0"
     assert orjson.loads(row.data) == now
     assert results.closed_reviews_store() == 0
 
 
-def test_rescore_fills_a_result_stored_without_its_data(framework):
-    _, review, _, _, editor, _ = _partnership(4, CONFIDENTIAL, seed=13)
+def test_rescore_fills_a_missing_copy_from_the_stored_figures(framework, settings):
+    _, review, _, _, editor, _ = _partnership(6, CONFIDENTIAL, seed=13)
+    stored = results.stored_result(review)
+    changed = Review.objects.get(pk=review.pk).updated_at
     ReviewResult.objects.filter(review=review).update(data="", data_for_partners="")
     with pytest.raises(results.NotStored, match="rescore"):
         results.listed_results([review.pk], user=editor)
+    # Decided again from the ratings with one organisation a side enough, every figure of
+    # this review would be shown: the copy keeps what was decided when it closed.
+    settings.MIN_ORGANISATIONS_PER_SHOWN_SIDE = 1
     assert results.closed_reviews_store() == 1
     row = ReviewResult.objects.get(review=review)
-    assert orjson.loads(row.data_for_partners) == _shaped(
-        withholding.for_partners(results.stored_result(review))
-    )
+    assert results.stored_result(review) == stored and row.min_per_side == stored.min_per_side
+    assert orjson.loads(row.data_for_partners) == _shaped(withholding.for_partners(stored))
+    assert any(p["score"] is None for p in orjson.loads(row.data_for_partners)["principles"])
+    # The answer is as it was: nothing for updated_since to show.
+    assert Review.objects.get(pk=review.pk).updated_at == changed
     assert results.closed_reviews_store() == 0
