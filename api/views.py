@@ -118,7 +118,13 @@ class Strict:
             )
 
 
-class Listed(Strict, generics.ListAPIView):
+class Rows:
+    def whole(self, queryset):
+        """`queryset` with everything the serializer reads of each row fetched with it."""
+        return queryset
+
+
+class Listed(Rows, Strict, generics.ListAPIView):
     pagination_class = CodePagination
     filters_class: type[serializers.Serializer]
 
@@ -132,10 +138,6 @@ class Listed(Strict, generics.ListAPIView):
         if not form.is_valid():
             raise exceptions.ValidationError({"errors": form.errors})
         return {k: v for k, v in form.validated_data.items() if v not in (None, "")}
-
-    def whole(self, queryset):
-        """`queryset` with everything the serializer reads of each row fetched with it."""
-        return queryset
 
     def found(self, queryset):
         """What the page reads of each row it finds: its id (and its code, the order)."""
@@ -170,11 +172,7 @@ class Listed(Strict, generics.ListAPIView):
         return response
 
 
-class Detail(Strict, generics.RetrieveAPIView):
-    def whole(self, queryset):
-        """`queryset` with everything the serializer reads of each row fetched with it."""
-        return queryset
-
+class Detail(Rows, Strict, generics.RetrieveAPIView):
     def get_object(self):
         try:
             code = uuid.UUID(self.kwargs["code"])

@@ -411,7 +411,7 @@ def result_data(result: scoring.ReviewResult, codes: dict | None = None) -> dict
     one, the gap as shown on screen), each principle's gap flag and what it withholds; with
     `codes` (organisation id → code) each organisation's scores too, as the results page
     lists them. Bands are left out: their thresholds are settings, so `result_banded` adds
-    them when the data is read."""
+    those of the day, when the copies are stored and whenever they are read."""
     principles = []
     for p in result.principles:
         row = {
